@@ -1,0 +1,77 @@
+import type { Argv } from "yargs";
+import { UsageError } from "../../errors.js";
+import { isS3Url, parseS3Url } from "../../s3/url.js";
+import { upload } from "../../transfer/upload.js";
+import type { TransferResult } from "../../transfer/result.js";
+import { ProgressDisplay, summaryLine, type OutputMode } from "../progress-display.js";
+import { interruptSignal } from "../interrupt.js";
+import { sizeOption } from "../size-option.js";
+import { transferFlags, transferOptionsFromFlags, type TransferFlags } from "../transfer-flags.js";
+
+interface CpArgs extends TransferFlags {
+  source: string;
+  destination: string;
+  "expected-size"?: number;
+}
+
+export function cpCommand(yargs: Argv): Argv {
+  return yargs.command<CpArgs>(
+    "cp <source> <destination>",
+    "upload a file or stdin (-) to S3",
+    (y) =>
+      transferFlags(
+        y
+          .positional("source", { type: "string", describe: "a local file, or - for stdin", demandOption: true })
+          .positional("destination", { type: "string", describe: "s3://bucket/key", demandOption: true })
+          .option("expected-size", sizeOption("--expected-size", "for stdin: the size to plan parts for")),
+      )
+        .example("$0 cp ./backup.tar s3://bucket/backup.tar", "multipart upload with a progress bar")
+        .example("tar c dir | $0 cp - s3://bucket/dir.tar --expected-size 200GiB", "upload a stream") as unknown as Argv<CpArgs>,
+    async (args) => {
+      process.exitCode = await runCp(args);
+    },
+  );
+}
+
+function outputMode(args: TransferFlags): OutputMode {
+  if (args.json) return "json";
+  if (args.quiet) return "quiet";
+  if (args.progress && process.stderr.isTTY) return "bar";
+  return "plain";
+}
+
+async function runCp(args: CpArgs): Promise<number> {
+  if (!isS3Url(args.destination)) {
+    if (isS3Url(args.source)) {
+      throw new UsageError("USAGE", "downloads are not supported yet: the destination must be s3://bucket/key");
+    }
+    throw new UsageError("INVALID_S3_URL", `destination "${args.destination}" must be an S3 URL: s3://bucket/key`);
+  }
+  const destination = parseS3Url(args.destination);
+  if (destination.versionId) throw new UsageError("USAGE", "a destination cannot name a version (?versionId=)");
+  const mode = outputMode(args);
+  const display = new ProgressDisplay(mode);
+  const interrupt = interruptSignal();
+  let result: TransferResult;
+  try {
+    if (isS3Url(args.source)) {
+      throw new UsageError("USAGE", "server-side copy (s3:// → s3://) is not available in this build");
+    }
+    result = await upload({
+      ...transferOptionsFromFlags(args),
+      source: args.source === "-" ? process.stdin : args.source,
+      bucket: destination.bucket,
+      key: destination.key,
+      ...(args["expected-size"] !== undefined ? { expectedSize: args["expected-size"] } : {}),
+      ...(args["content-md5"] ? { contentMd5: true } : {}),
+      signal: interrupt.signal,
+      onEvent: display.onEvent,
+    });
+  } finally {
+    display.finish();
+    interrupt.dispose();
+  }
+  if (mode === "json") process.stdout.write(`${JSON.stringify(result)}\n`);
+  else if (mode !== "quiet") process.stdout.write(summaryLine(result));
+  return 0;
+}

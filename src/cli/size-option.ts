@@ -1,0 +1,10 @@
+import { parseSize } from "../planner/size.js";
+
+/** A yargs option that takes sizes like 8MiB, 64M, 1.5GiB or plain bytes. */
+export function sizeOption(flag: string, describe: string) {
+  return {
+    type: "string" as const,
+    describe,
+    coerce: (value: string | number) => parseSize(String(value), flag),
+  } as unknown as { type: "number"; describe: string };
+}

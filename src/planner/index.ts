@@ -1,0 +1,4 @@
+export * from "./limits.js";
+export * from "./size.js";
+export * from "./plan.js";
+export * from "./layout.js";

@@ -1,0 +1,77 @@
+/**
+ * How an S3 or network failure should be treated. Plain data, so a worker can classify the error it caught
+ * (it has the SDK's error object) and send the verdict across the thread boundary.
+ */
+export interface ErrorInfo {
+  name: string;
+  message: string;
+  /** S3's error code (SlowDown, NoSuchUpload, …) or a Node system code (ECONNRESET, …). */
+  code?: string;
+  httpStatus?: number;
+  retryable: boolean;
+  /** The server asked us to slow down: cut concurrency as well as retrying. */
+  throttle: boolean;
+}
+
+const RETRYABLE_CODES = new Set([
+  "SlowDown",
+  "RequestTimeout",
+  "RequestTimeTooSkewed",
+  "InternalError",
+  "ServiceUnavailable",
+  "Throttling",
+  "ThrottlingException",
+  "RequestLimitExceeded",
+  "ECONNRESET",
+  "ECONNREFUSED",
+  "ECONNABORTED",
+  "EPIPE",
+  "ETIMEDOUT",
+  "EAI_AGAIN",
+  "ENOTFOUND",
+  "EHOSTUNREACH",
+  "ENETUNREACH",
+  "ERR_STREAM_PREMATURE_CLOSE",
+  "TimeoutError",
+  "RequestTimeoutException",
+  "NetworkingError",
+]);
+
+const THROTTLE_CODES = new Set(["SlowDown", "Throttling", "ThrottlingException", "RequestLimitExceeded"]);
+
+interface SdkLikeError {
+  name?: string;
+  message?: string;
+  code?: string;
+  Code?: string;
+  $metadata?: { httpStatusCode?: number };
+  $response?: { statusCode?: number };
+  $retryable?: { throttling?: boolean };
+  cause?: unknown;
+}
+
+export function classifyError(error: unknown): ErrorInfo {
+  const e = (typeof error === "object" && error !== null ? error : {}) as SdkLikeError;
+  const name = e.name ?? "Error";
+  const status = e.$metadata?.httpStatusCode ?? e.$response?.statusCode;
+  const systemCode = e.code ?? (e.cause as SdkLikeError | undefined)?.code;
+  // S3 service errors carry their code as the name; network errors carry a Node system code.
+  const code = e.Code ?? (e.$metadata ? name : undefined) ?? systemCode ?? name;
+  const info: ErrorInfo = {
+    name,
+    message: e.message || String(error),
+    code,
+    retryable: false,
+    throttle: false,
+  };
+  if (status !== undefined) info.httpStatus = status;
+  const codes = [code, name, systemCode].filter((c): c is string => !!c);
+  info.throttle = status === 429 || status === 503 || codes.some((c) => THROTTLE_CODES.has(c)) || !!e.$retryable?.throttling;
+  info.retryable =
+    info.throttle ||
+    (status !== undefined && status >= 500) ||
+    codes.some((c) => RETRYABLE_CODES.has(c)) ||
+    // No HTTP status at all: the request never got an answer (socket died, stream cut short).
+    (status === undefined && /socket|network|connect|timed? ?out|aborted|premature|hang up|EPIPE/i.test(info.message) && name !== "AbortError");
+  return info;
+}

@@ -1,0 +1,77 @@
+import type { EventOptions, TransferEvent, TransferProgress } from "./events.js";
+import type { AdaptiveConcurrency } from "./concurrency.js";
+import type { PartProgress } from "./run-parts.js";
+
+/**
+ * The event side of one transfer: forwards events to the caller and turns the shared byte counters into a
+ * throttled progress stream. A listener that throws never breaks the transfer.
+ */
+export class TransferEvents {
+  private timer: NodeJS.Timeout | undefined;
+  private readonly startedAt = performance.now();
+  private lastBytes = 0;
+  private lastAt = this.startedAt;
+  private rate = 0;
+  partsResumed = 0;
+
+  constructor(private readonly options: EventOptions) {}
+
+  emit = (event: TransferEvent): void => {
+    try {
+      this.options.onEvent?.(event);
+    } catch {
+      // a listener's bug is not a transfer failure
+    }
+  };
+
+  /** Starts the progress ticker over these counters. */
+  track(progress: PartProgress, totals: () => { totalBytes: number | null; partCount: number | null }, concurrency: AdaptiveConcurrency): void {
+    const tick = () => this.report(progress, totals(), concurrency);
+    this.timer = setInterval(tick, this.options.progressIntervalMs ?? 250);
+    this.timer.unref();
+    tick();
+  }
+
+  /** Stops the ticker, after one last report so listeners see the final figures. */
+  stop(progress?: PartProgress, totals?: { totalBytes: number | null; partCount: number | null }, concurrency?: AdaptiveConcurrency): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+    if (progress && totals && concurrency) this.report(progress, totals, concurrency);
+  }
+
+  elapsedMs(): number {
+    return performance.now() - this.startedAt;
+  }
+
+  private report(
+    progress: PartProgress,
+    totals: { totalBytes: number | null; partCount: number | null },
+    concurrency: AdaptiveConcurrency,
+  ): void {
+    const now = performance.now();
+    const bytesDone = progress.bytesDone();
+    const dt = (now - this.lastAt) / 1000;
+    if (dt >= 0.2) {
+      // Smoothed rate: the bar's ETA should not jump with every part.
+      const instant = (bytesDone - this.lastBytes) / dt;
+      this.rate = this.rate === 0 ? instant : 0.7 * this.rate + 0.3 * instant;
+      this.lastBytes = bytesDone;
+      this.lastAt = now;
+    }
+    const snapshot: TransferProgress = {
+      bytesDone,
+      totalBytes: totals.totalBytes,
+      partsDone: progress.partsDone,
+      partCount: totals.partCount,
+      concurrency: concurrency.value,
+      bytesPerSecond: Math.round(this.rate),
+      ...(this.partsResumed ? { partsResumed: this.partsResumed } : {}),
+    };
+    try {
+      this.options.onProgress?.(snapshot);
+    } catch {
+      // as above
+    }
+    this.emit({ type: "progress", ...snapshot });
+  }
+}

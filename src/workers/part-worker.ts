@@ -1,0 +1,268 @@
+/**
+ * The worker-thread side of a transfer: one task is one part (or one small object). The worker reads its own
+ * byte range from the file, checksums it, and sends it with its own keep-alive S3Client, so part bytes never
+ * cross threads and the main thread only schedules. Every outcome, success or failure, comes back as small
+ * plain data; the coordinator decides about retries.
+ */
+import { createHash } from "node:crypto";
+import { Readable } from "node:stream";
+import type { FileHandle } from "node:fs/promises";
+import { PutObjectCommand, UploadPartCommand, UploadPartCopyCommand } from "@aws-sdk/client-s3";
+import { createHasher, toS3Base64, type ChecksumAlgorithm } from "../checksum/index.js";
+import { classifyError } from "../s3/error-class.js";
+import { ownershipParams, ssecParams, writeParams } from "../s3/object-attributes.js";
+import { checksumField } from "../s3/checksum-fields.js";
+import { encodeCopySource } from "../s3/copy-source.js";
+import { BufferPool, OpenFiles, SourceChangedError, checkIdentity, readFully } from "./file-ranges.js";
+import { workerClient } from "./worker-clients.js";
+import type { CopyPartTask, PartBody, PartOutcome, PartTask, PutObjectTask, UploadPartTask } from "./tasks.js";
+
+/** Parts up to this size are read once into memory; larger ones are hashed, then streamed from the file. */
+export const IN_MEMORY_PART_LIMIT = 256 * 1024 * 1024;
+/** Granularity of the body stream, and so of live progress. */
+const CHUNK = 1024 * 1024;
+
+const files = new OpenFiles();
+const buffers = new BufferPool();
+
+export default async function runPartTask(task: PartTask): Promise<PartOutcome> {
+  const partNumber = task.kind === "put-object" ? 1 : task.partNumber;
+  const started = performance.now();
+  try {
+    const result =
+      task.kind === "copy-part" ? await copyPart(task) : await sendPart(task);
+    return { ok: true, partNumber, durationMs: performance.now() - started, ...result };
+  } catch (error) {
+    return {
+      ok: false,
+      partNumber,
+      error: classifyError(error),
+      ...(error instanceof SourceChangedError ? { sourceChanged: true } : {}),
+    };
+  }
+}
+
+interface SentPart {
+  etag: string;
+  bytes: number;
+  checksum?: string;
+  md5?: string;
+  versionId?: string;
+}
+
+function reporter(task: PartTask): (sent: number) => void {
+  if (!task.progress) return () => undefined;
+  const counters = new BigInt64Array(task.progress.counters);
+  const slot = task.progress.slot;
+  return (sent) => Atomics.store(counters, slot, BigInt(sent));
+}
+
+function bodyLength(body: PartBody): number {
+  return body.type === "bytes" ? body.data.length : body.end - body.start;
+}
+
+/** Streams `data` in chunks, reporting how much the HTTP request has consumed. */
+function bufferBody(data: Uint8Array, report: (sent: number) => void): Readable {
+  let offset = 0;
+  return new Readable({
+    highWaterMark: CHUNK,
+    read() {
+      report(offset);
+      if (offset >= data.length) {
+        this.push(null);
+        return;
+      }
+      const end = Math.min(offset + CHUNK, data.length);
+      this.push(data.subarray(offset, end));
+      offset = end;
+    },
+  });
+}
+
+/** Streams a file range chunk by chunk (for parts too large to hold in memory). */
+function fileBody(handle: FileHandle, start: number, end: number, path: string, report: (sent: number) => void): Readable {
+  let position = start;
+  const chunk = Buffer.allocUnsafe(CHUNK);
+  return new Readable({
+    highWaterMark: CHUNK,
+    read() {
+      report(position - start);
+      if (position >= end) {
+        this.push(null);
+        return;
+      }
+      const length = Math.min(CHUNK, end - position);
+      const view = Buffer.allocUnsafe(length);
+      readFully(handle, chunk.subarray(0, length), position, path).then(
+        () => {
+          chunk.copy(view, 0, 0, length);
+          position += length;
+          this.push(view);
+        },
+        (error: unknown) => this.destroy(error as Error),
+      );
+    },
+  });
+}
+
+interface Digests {
+  checksum?: string;
+  md5?: string;
+  md5Base64?: string;
+}
+
+/** The part checksum and, with Content-MD5 on, the part MD5, fed as the bytes are read. */
+class PartDigests {
+  private readonly hasher;
+  private readonly md5;
+
+  constructor(algorithm: ChecksumAlgorithm | undefined, md5: boolean) {
+    this.hasher = algorithm ? createHasher(algorithm) : undefined;
+    this.md5 = md5 ? createHash("md5") : undefined;
+  }
+
+  update(chunk: Uint8Array): this {
+    this.hasher?.update(chunk);
+    this.md5?.update(chunk);
+    return this;
+  }
+
+  finish(): Digests {
+    const digests: Digests = {};
+    if (this.hasher) digests.checksum = toS3Base64(this.hasher.digest());
+    if (this.md5) {
+      const digest = this.md5.digest();
+      digests.md5 = digest.toString("hex");
+      digests.md5Base64 = digest.toString("base64");
+    }
+    return digests;
+  }
+}
+
+/** Hashes a file range too large for memory by reading it through a small scratch buffer. */
+async function digestFileRange(handle: FileHandle, start: number, end: number, path: string, digests: PartDigests): Promise<Digests> {
+  const scratch = buffers.take(8 * CHUNK);
+  try {
+    for (let position = start; position < end; ) {
+      const view = scratch.subarray(0, Math.min(scratch.length, end - position));
+      await readFully(handle, view, position, path);
+      digests.update(view);
+      position += view.length;
+    }
+    return digests.finish();
+  } finally {
+    buffers.give(scratch);
+  }
+}
+
+/**
+ * Reads (or takes) the part's bytes, checksums them and sends them. For a file, the identity is checked
+ * before and after reading, so a file modified or truncated mid-transfer fails the part as SourceChanged
+ * instead of uploading a mix of old and new bytes.
+ */
+async function sendPart(task: UploadPartTask | PutObjectTask): Promise<SentPart> {
+  const report = reporter(task);
+  const length = bodyLength(task.body);
+  report(0);
+  const body = task.body;
+  if (body.type === "bytes") {
+    const digests = new PartDigests(task.checksumAlgorithm, task.contentMd5).update(body.data).finish();
+    return send(task, bufferBody(body.data, report), length, digests);
+  }
+  const file = body.file;
+  return files.use(file.path, async (handle) => {
+    await checkIdentity(handle, file);
+    if (length <= IN_MEMORY_PART_LIMIT) {
+      const buffer = buffers.take(length);
+      try {
+        const view = buffer.subarray(0, length);
+        await readFully(handle, view, body.start, file.path);
+        await checkIdentity(handle, file);
+        const digests = new PartDigests(task.checksumAlgorithm, task.contentMd5).update(view).finish();
+        return await send(task, bufferBody(view, report), length, digests);
+      } finally {
+        buffers.give(buffer);
+      }
+    }
+    const digests = await digestFileRange(
+      handle,
+      body.start,
+      body.end,
+      file.path,
+      new PartDigests(task.checksumAlgorithm, task.contentMd5),
+    );
+    const sent = await send(task, fileBody(handle, body.start, body.end, file.path, report), length, digests);
+    await checkIdentity(handle, file);
+    return sent;
+  });
+}
+
+async function send(task: UploadPartTask | PutObjectTask, stream: Readable, length: number, digests: Digests): Promise<SentPart> {
+  const client = workerClient(task.client, task.idleTimeoutMs);
+  const common = {
+    Bucket: task.bucket,
+    Key: task.key,
+    Body: stream,
+    ContentLength: length,
+    ...(digests.md5Base64 ? { ContentMD5: digests.md5Base64 } : {}),
+    ...(task.checksumAlgorithm && digests.checksum ? checksumField(task.checksumAlgorithm, digests.checksum) : {}),
+    ...ssecParams(task.sseCustomer),
+    ...ownershipParams(task.ownership),
+  };
+  const result: SentPart = { etag: "", bytes: length };
+  if (digests.checksum) result.checksum = digests.checksum;
+  if (digests.md5) result.md5 = digests.md5;
+  if (task.kind === "upload-part") {
+    const response = await client.send(
+      new UploadPartCommand({ ...common, UploadId: task.uploadId, PartNumber: task.partNumber }),
+    );
+    result.etag = response.ETag ?? "";
+  } else {
+    const response = await client.send(
+      new PutObjectCommand({
+        ...common,
+        ...writeParams(task.attributes),
+        ...(task.checksumAlgorithm ? { ChecksumAlgorithm: task.checksumAlgorithm } : {}),
+      }),
+    );
+    result.etag = response.ETag ?? "";
+    if (response.VersionId) result.versionId = response.VersionId;
+  }
+  return result;
+}
+
+async function copyPart(task: CopyPartTask): Promise<SentPart> {
+  const client = workerClient(task.client, task.idleTimeoutMs);
+  const response = await client.send(
+    new UploadPartCopyCommand({
+      Bucket: task.bucket,
+      Key: task.key,
+      UploadId: task.uploadId,
+      PartNumber: task.partNumber,
+      CopySource: encodeCopySource(task.source),
+      CopySourceRange: `bytes=${task.start}-${task.end - 1}`,
+      // Pins the part to the source we planned with (some servers ignore it; the coordinator re-checks).
+      ...(task.source.etag ? { CopySourceIfMatch: task.source.etag } : {}),
+      ...ssecParams(task.sseCustomer),
+      ...(task.sourceSseCustomer
+        ? {
+            CopySourceSSECustomerAlgorithm: "AES256",
+            CopySourceSSECustomerKey: task.sourceSseCustomer.key as unknown as string,
+          }
+        : {}),
+      ...(task.expectedSourceBucketOwner ? { ExpectedSourceBucketOwner: task.expectedSourceBucketOwner } : {}),
+      ...ownershipParams(task.ownership),
+    }),
+  );
+  const part = response.CopyPartResult;
+  const result: SentPart = { etag: normalizeEtag(part?.ETag ?? ""), bytes: task.end - task.start };
+  const checksum =
+    part?.ChecksumCRC64NVME ?? part?.ChecksumCRC32 ?? part?.ChecksumCRC32C ?? part?.ChecksumSHA1 ?? part?.ChecksumSHA256;
+  if (checksum) result.checksum = checksum;
+  return result;
+}
+
+/** Ceph returns copy ETags unquoted; S3 quotes them. Keep one form everywhere. */
+function normalizeEtag(etag: string): string {
+  return etag === "" || etag.startsWith('"') ? etag : `"${etag}"`;
+}

@@ -1,0 +1,52 @@
+import { existsSync } from "node:fs";
+import { availableParallelism } from "node:os";
+import { fileURLToPath } from "node:url";
+import { Piscina } from "piscina";
+import type { PartOutcome, PartTask } from "./tasks.js";
+
+/**
+ * The compiled worker. Under vitest this module runs from its TypeScript source, where no .js worker sits
+ * next to it; the tests then use the build in dist/ (npm test builds before it runs them).
+ */
+function workerFile(): string {
+  const beside = fileURLToPath(new URL("./part-worker.js", import.meta.url));
+  if (existsSync(beside)) return beside;
+  const built = fileURLToPath(new URL("../../dist/workers/part-worker.js", import.meta.url));
+  if (existsSync(built)) return built;
+  throw new Error(`the worker script is missing (${beside}); run "npm run build"`);
+}
+
+export interface PartPoolOptions {
+  /** Parts in flight at most, across all threads. */
+  concurrency: number;
+  /** Worker threads; defaults to the number of cores (checksumming is the CPU work). */
+  threads?: number;
+}
+
+/**
+ * A piscina pool sized for part transfers: a few threads (CPU: reading and checksumming), each running
+ * several parts at once (I/O: the HTTP requests), so that `concurrency` parts can be in flight.
+ */
+export class PartPool {
+  private readonly pool: Piscina<PartTask, PartOutcome>;
+  readonly threads: number;
+
+  constructor(options: PartPoolOptions) {
+    this.threads = Math.max(1, Math.min(options.threads ?? availableParallelism(), options.concurrency));
+    this.pool = new Piscina<PartTask, PartOutcome>({
+      filename: workerFile(),
+      minThreads: this.threads,
+      maxThreads: this.threads,
+      concurrentTasksPerWorker: Math.ceil(options.concurrency / this.threads),
+      idleTimeout: 30_000,
+    });
+  }
+
+  run(task: PartTask, options: { signal?: AbortSignal } = {}): Promise<PartOutcome> {
+    return this.pool.run(task, options.signal ? { signal: options.signal } : {});
+  }
+
+  async destroy(): Promise<void> {
+    await this.pool.destroy();
+  }
+}

@@ -1,0 +1,89 @@
+import type { ChecksumAlgorithm } from "../checksum/index.js";
+import type { WorkerClientSettings } from "../s3/client-settings.js";
+import type { ErrorInfo } from "../s3/error-class.js";
+import type { ObjectAttributes, RequestOwnership, SseCustomerKey } from "../s3/object-attributes.js";
+
+/**
+ * The messages between the coordinator and the worker threads. Everything here is small plain data: part
+ * bytes never cross threads (workers read files themselves). A stream, which only the main thread can read,
+ * is read into SharedArrayBuffer-backed part buffers: the worker sees the same memory, nothing is copied,
+ * and the buffer stays valid for a retry until the part succeeds.
+ */
+export type PartTask = UploadPartTask | PutObjectTask | CopyPartTask;
+
+/** The file as it was when the transfer planned it; a worker that sees it change fails the part. */
+export interface FileIdentity {
+  path: string;
+  size: number;
+  mtimeMs: number;
+}
+
+export type PartBody =
+  | { type: "file"; file: FileIdentity; start: number; end: number }
+  | { type: "bytes"; data: Uint8Array };
+
+export interface TaskBase {
+  client: WorkerClientSettings;
+  bucket: string;
+  key: string;
+  ownership?: RequestOwnership;
+  /** Where the worker reports bytes sent so far for this attempt (throttled), for live progress. */
+  progress?: { counters: SharedArrayBuffer; slot: number };
+  /** Cancel a request that has sent or received nothing for this long (stalled connection). */
+  idleTimeoutMs: number;
+}
+
+export interface UploadPartTask extends TaskBase {
+  kind: "upload-part";
+  uploadId: string;
+  partNumber: number;
+  body: PartBody;
+  checksumAlgorithm?: ChecksumAlgorithm;
+  contentMd5: boolean;
+  sseCustomer?: SseCustomerKey;
+}
+
+export interface PutObjectTask extends TaskBase {
+  kind: "put-object";
+  body: PartBody;
+  checksumAlgorithm?: ChecksumAlgorithm;
+  contentMd5: boolean;
+  attributes: ObjectAttributes;
+  sseCustomer?: SseCustomerKey;
+}
+
+export interface CopyPartTask extends TaskBase {
+  kind: "copy-part";
+  uploadId: string;
+  partNumber: number;
+  source: { bucket: string; key: string; versionId?: string; etag?: string };
+  /** Inclusive-exclusive byte range of the source. */
+  start: number;
+  end: number;
+  sseCustomer?: SseCustomerKey;
+  sourceSseCustomer?: SseCustomerKey;
+  expectedSourceBucketOwner?: string;
+}
+
+export interface PartSuccess {
+  ok: true;
+  partNumber: number;
+  etag: string;
+  /** S3's base64 value of the part checksum we computed (uploads) or the server returned (copies). */
+  checksum?: string;
+  /** Hex MD5 of the part's bytes, when they were read (uploads). */
+  md5?: string;
+  bytes: number;
+  versionId?: string;
+  durationMs: number;
+}
+
+export interface PartFailure {
+  ok: false;
+  partNumber: number;
+  error: ErrorInfo;
+  /** The local source no longer matches what was planned: retrying cannot help. */
+  sourceChanged?: boolean;
+}
+
+export type PartOutcome = PartSuccess | PartFailure;

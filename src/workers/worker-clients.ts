@@ -1,0 +1,43 @@
+import { Agent as HttpAgent } from "node:http";
+import { Agent as HttpsAgent } from "node:https";
+import { S3Client } from "@aws-sdk/client-s3";
+import { NodeHttpHandler } from "@smithy/node-http-handler";
+import { CHECKSUM_BEHAVIOUR, type WorkerClientSettings } from "../s3/client-settings.js";
+
+const clients = new Map<string, { identity: string; client: S3Client }>();
+
+/**
+ * This worker's S3Client for the given endpoint, kept alive across tasks (its sockets are reused). The SDK
+ * retries nothing here: the coordinator owns retries, so it can back off, re-read the part and adapt
+ * concurrency. A new client is made only when the credentials change (rotation, refresh).
+ */
+export function workerClient(settings: WorkerClientSettings, idleTimeoutMs: number): S3Client {
+  const key = JSON.stringify([settings.region, settings.endpoint, settings.forcePathStyle, idleTimeoutMs]);
+  const c = settings.credentials;
+  const identity = `${c.accessKeyId}\0${c.sessionToken ?? ""}\0${c.expiration ?? ""}`;
+  const cached = clients.get(key);
+  if (cached && cached.identity === identity) return cached.client;
+  cached?.client.destroy();
+  const agentOptions = { keepAlive: true, maxSockets: 256 };
+  const client = new S3Client({
+    ...CHECKSUM_BEHAVIOUR,
+    region: settings.region,
+    ...(settings.endpoint ? { endpoint: settings.endpoint } : {}),
+    forcePathStyle: settings.forcePathStyle,
+    credentials: {
+      accessKeyId: c.accessKeyId,
+      secretAccessKey: c.secretAccessKey,
+      ...(c.sessionToken ? { sessionToken: c.sessionToken } : {}),
+      ...(c.expiration ? { expiration: new Date(c.expiration) } : {}),
+    },
+    maxAttempts: 1,
+    requestHandler: new NodeHttpHandler({
+      httpAgent: new HttpAgent(agentOptions),
+      httpsAgent: new HttpsAgent(agentOptions),
+      connectionTimeout: 10_000,
+      socketTimeout: idleTimeoutMs,
+    }),
+  });
+  clients.set(key, { identity, client });
+  return client;
+}
