@@ -2,12 +2,21 @@ import {
   AbortMultipartUploadCommand,
   CompleteMultipartUploadCommand,
   CreateMultipartUploadCommand,
+  GetObjectTaggingCommand,
   HeadObjectCommand,
+  PutObjectTaggingCommand,
   type CompletedPart,
   type HeadObjectCommandOutput,
   type S3Client,
 } from "@aws-sdk/client-s3";
-import { fromS3Base64, fullObjectChecksum, compositeChecksum, isFullObjectCapable, toS3Base64, type ChecksumAlgorithm } from "../checksum/index.js";
+import {
+  fromS3Base64,
+  fullObjectChecksum,
+  compositeChecksum,
+  isFullObjectCapable,
+  toS3Base64,
+  type ChecksumAlgorithm,
+} from "../checksum/index.js";
 import { checksumField } from "../s3/checksum-fields.js";
 import {
   ownershipParams,
@@ -59,12 +68,23 @@ export async function createUpload(
 }
 
 /** The object-level checksum we expect, computed from the part values without reading the data again. */
-export function objectChecksum(algorithm: ChecksumAlgorithm | null, parts: readonly PartDone[]): string | null {
+export function objectChecksum(
+  algorithm: ChecksumAlgorithm | null,
+  parts: readonly PartDone[],
+): string | null {
   if (!algorithm || parts.some((p) => !p.checksum)) return null;
   if (isFullObjectCapable(algorithm)) {
-    return toS3Base64(fullObjectChecksum(algorithm, parts.map((p) => ({ checksum: fromS3Base64(p.checksum!), size: p.bytes }))));
+    return toS3Base64(
+      fullObjectChecksum(
+        algorithm,
+        parts.map((p) => ({ checksum: fromS3Base64(p.checksum!), size: p.bytes })),
+      ),
+    );
   }
-  return compositeChecksum(algorithm, parts.map((p) => fromS3Base64(p.checksum!)));
+  return compositeChecksum(
+    algorithm,
+    parts.map((p) => fromS3Base64(p.checksum!)),
+  );
 }
 
 export async function completeUpload(
@@ -88,7 +108,9 @@ export async function completeUpload(
       UploadId: uploadId,
       MultipartUpload: { Parts: completed },
       // S3 checks a FULL_OBJECT value given here against the parts it received.
-      ...(type === "FULL_OBJECT" && algorithm && fullObject ? { ...checksumField(algorithm, fullObject), ChecksumType: type } : {}),
+      ...(type === "FULL_OBJECT" && algorithm && fullObject
+        ? { ...checksumField(algorithm, fullObject), ChecksumType: type }
+        : {}),
       MpuObjectSize: objectSize,
       ...ssecParams(dest.sseCustomer),
       ...ownershipParams(dest.ownership),
@@ -103,7 +125,12 @@ export async function completeUpload(
 export async function abortUpload(dest: Destination, uploadId: string): Promise<boolean> {
   try {
     await dest.client.send(
-      new AbortMultipartUploadCommand({ Bucket: dest.bucket, Key: dest.key, UploadId: uploadId, ...ownershipParams(dest.ownership) }),
+      new AbortMultipartUploadCommand({
+        Bucket: dest.bucket,
+        Key: dest.key,
+        UploadId: uploadId,
+        ...ownershipParams(dest.ownership),
+      }),
     );
     return true;
   } catch (error) {
@@ -124,4 +151,40 @@ export async function headObject(dest: Destination, versionId?: string): Promise
       ...ownershipParams(dest.ownership),
     }),
   );
+}
+
+function parseTagging(tagging: string): Map<string, string> {
+  const tags = new Map<string, string>();
+  for (const [key, value] of new URLSearchParams(tagging)) tags.set(key, value);
+  return tags;
+}
+
+/**
+ * Makes sure the finished object carries the tags asked for at CreateMultipartUpload. Some servers (this
+ * Ceph) accept x-amz-tagging there and drop it; then the tags are set with PutObjectTagging. Returns a note
+ * for the result when that was needed.
+ */
+export async function ensureTags(
+  dest: Destination,
+  versionId: string | undefined,
+  tagging: string | undefined,
+): Promise<string | undefined> {
+  if (!tagging) return undefined;
+  const wanted = parseTagging(tagging);
+  const common = {
+    Bucket: dest.bucket,
+    Key: dest.key,
+    ...(versionId ? { VersionId: versionId } : {}),
+    ...ownershipParams(dest.ownership),
+  };
+  const current = await dest.client.send(new GetObjectTaggingCommand(common));
+  const have = new Map((current.TagSet ?? []).map((t) => [t.Key ?? "", t.Value ?? ""]));
+  if (have.size === wanted.size && [...wanted].every(([k, v]) => have.get(k) === v)) return undefined;
+  await dest.client.send(
+    new PutObjectTaggingCommand({
+      ...common,
+      Tagging: { TagSet: [...wanted].map(([Key, Value]) => ({ Key, Value })) },
+    }),
+  );
+  return "the server dropped the tags given at CreateMultipartUpload; they were set with PutObjectTagging";
 }

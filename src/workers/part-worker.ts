@@ -15,7 +15,14 @@ import { checksumField } from "../s3/checksum-fields.js";
 import { encodeCopySource } from "../s3/copy-source.js";
 import { BufferPool, OpenFiles, SourceChangedError, checkIdentity, readFully } from "./file-ranges.js";
 import { workerClient } from "./worker-clients.js";
-import type { CopyPartTask, PartBody, PartOutcome, PartTask, PutObjectTask, UploadPartTask } from "./tasks.js";
+import type {
+  CopyPartTask,
+  PartBody,
+  PartOutcome,
+  PartTask,
+  PutObjectTask,
+  UploadPartTask,
+} from "./tasks.js";
 
 /** Parts up to this size are read once into memory; larger ones are hashed, then streamed from the file. */
 export const IN_MEMORY_PART_LIMIT = 256 * 1024 * 1024;
@@ -29,8 +36,7 @@ export default async function runPartTask(task: PartTask): Promise<PartOutcome> 
   const partNumber = task.kind === "put-object" ? 1 : task.partNumber;
   const started = performance.now();
   try {
-    const result =
-      task.kind === "copy-part" ? await copyPart(task) : await sendPart(task);
+    const result = task.kind === "copy-part" ? await copyPart(task) : await sendPart(task);
     return { ok: true, partNumber, durationMs: performance.now() - started, ...result };
   } catch (error) {
     return {
@@ -80,7 +86,13 @@ function bufferBody(data: Uint8Array, report: (sent: number) => void): Readable 
 }
 
 /** Streams a file range chunk by chunk (for parts too large to hold in memory). */
-function fileBody(handle: FileHandle, start: number, end: number, path: string, report: (sent: number) => void): Readable {
+function fileBody(
+  handle: FileHandle,
+  start: number,
+  end: number,
+  path: string,
+  report: (sent: number) => void,
+): Readable {
   let position = start;
   const chunk = Buffer.allocUnsafe(CHUNK);
   return new Readable({
@@ -140,10 +152,16 @@ class PartDigests {
 }
 
 /** Hashes a file range too large for memory by reading it through a small scratch buffer. */
-async function digestFileRange(handle: FileHandle, start: number, end: number, path: string, digests: PartDigests): Promise<Digests> {
+async function digestFileRange(
+  handle: FileHandle,
+  start: number,
+  end: number,
+  path: string,
+  digests: PartDigests,
+): Promise<Digests> {
   const scratch = buffers.take(8 * CHUNK);
   try {
-    for (let position = start; position < end; ) {
+    for (let position = start; position < end;) {
       const view = scratch.subarray(0, Math.min(scratch.length, end - position));
       await readFully(handle, view, position, path);
       digests.update(view);
@@ -197,7 +215,12 @@ async function sendPart(task: UploadPartTask | PutObjectTask): Promise<SentPart>
   });
 }
 
-async function send(task: UploadPartTask | PutObjectTask, stream: Readable, length: number, digests: Digests): Promise<SentPart> {
+async function send(
+  task: UploadPartTask | PutObjectTask,
+  stream: Readable,
+  length: number,
+  digests: Digests,
+): Promise<SentPart> {
   const client = workerClient(task.client, task.idleTimeoutMs);
   const common = {
     Bucket: task.bucket,
@@ -205,7 +228,9 @@ async function send(task: UploadPartTask | PutObjectTask, stream: Readable, leng
     Body: stream,
     ContentLength: length,
     ...(digests.md5Base64 ? { ContentMD5: digests.md5Base64 } : {}),
-    ...(task.checksumAlgorithm && digests.checksum ? checksumField(task.checksumAlgorithm, digests.checksum) : {}),
+    ...(task.checksumAlgorithm && digests.checksum
+      ? checksumField(task.checksumAlgorithm, digests.checksum)
+      : {}),
     ...ssecParams(task.sseCustomer),
     ...ownershipParams(task.ownership),
   };
@@ -233,7 +258,7 @@ async function send(task: UploadPartTask | PutObjectTask, stream: Readable, leng
 
 async function copyPart(task: CopyPartTask): Promise<SentPart> {
   const client = workerClient(task.client, task.idleTimeoutMs);
-  const response = await client.send(
+  const request = (sourceKeyAsDestination: boolean) =>
     new UploadPartCopyCommand({
       Bucket: task.bucket,
       Key: task.key,
@@ -243,21 +268,44 @@ async function copyPart(task: CopyPartTask): Promise<SentPart> {
       CopySourceRange: `bytes=${task.start}-${task.end - 1}`,
       // Pins the part to the source we planned with (some servers ignore it; the coordinator re-checks).
       ...(task.source.etag ? { CopySourceIfMatch: task.source.etag } : {}),
-      ...ssecParams(task.sseCustomer),
+      ...ssecParams(task.sseCustomer ?? (sourceKeyAsDestination ? task.sourceSseCustomer : undefined)),
       ...(task.sourceSseCustomer
         ? {
             CopySourceSSECustomerAlgorithm: "AES256",
             CopySourceSSECustomerKey: task.sourceSseCustomer.key as unknown as string,
           }
         : {}),
-      ...(task.expectedSourceBucketOwner ? { ExpectedSourceBucketOwner: task.expectedSourceBucketOwner } : {}),
+      ...(task.expectedSourceBucketOwner
+        ? { ExpectedSourceBucketOwner: task.expectedSourceBucketOwner }
+        : {}),
       ...ownershipParams(task.ownership),
-    }),
-  );
+    });
+  let response;
+  try {
+    response = await client.send(request(false));
+  } catch (error) {
+    // Ceph 16 refuses UploadPartCopy from an SSE-C source unless the destination-style SSE-C headers are
+    // sent too, even for an unencrypted destination (whose part it then stores unencrypted). Only that
+    // exact refusal is answered by sending them.
+    const info = classifyError(error);
+    if (!(
+      task.sourceSseCustomer &&
+      !task.sseCustomer &&
+      info.httpStatus === 400 &&
+      /customer provided keys/i.test(info.message)
+    )) {
+      throw error;
+    }
+    response = await client.send(request(true));
+  }
   const part = response.CopyPartResult;
   const result: SentPart = { etag: normalizeEtag(part?.ETag ?? ""), bytes: task.end - task.start };
   const checksum =
-    part?.ChecksumCRC64NVME ?? part?.ChecksumCRC32 ?? part?.ChecksumCRC32C ?? part?.ChecksumSHA1 ?? part?.ChecksumSHA256;
+    part?.ChecksumCRC64NVME ??
+    part?.ChecksumCRC32 ??
+    part?.ChecksumCRC32C ??
+    part?.ChecksumSHA1 ??
+    part?.ChecksumSHA256;
   if (checksum) result.checksum = checksum;
   return result;
 }

@@ -2,31 +2,70 @@ import type { Argv } from "yargs";
 import { UsageError } from "../../errors.js";
 import { isS3Url, parseS3Url } from "../../s3/url.js";
 import { upload } from "../../transfer/upload.js";
+import { copy, type CopyProps } from "../../transfer/copy.js";
 import type { TransferResult } from "../../transfer/result.js";
 import { ProgressDisplay, summaryLine, type OutputMode } from "../progress-display.js";
 import { interruptSignal } from "../interrupt.js";
 import { sizeOption } from "../size-option.js";
-import { transferFlags, transferOptionsFromFlags, type TransferFlags } from "../transfer-flags.js";
+import {
+  readSseCKey,
+  transferFlags,
+  transferOptionsFromFlags,
+  type TransferFlags,
+} from "../transfer-flags.js";
 
 interface CpArgs extends TransferFlags {
   source: string;
   destination: string;
   "expected-size"?: number;
+  "metadata-directive"?: "COPY" | "REPLACE";
+  "tagging-directive"?: "COPY" | "REPLACE";
+  "copy-props"?: CopyProps;
+  "sse-c-copy-source-key"?: string;
+  "expected-source-bucket-owner"?: string;
 }
 
 export function cpCommand(yargs: Argv): Argv {
   return yargs.command<CpArgs>(
     "cp <source> <destination>",
-    "upload a file or stdin (-) to S3",
+    "upload a file or stdin (-) to S3, or copy an S3 object server-side",
     (y) =>
       transferFlags(
         y
-          .positional("source", { type: "string", describe: "a local file, or - for stdin", demandOption: true })
+          .positional("source", {
+            type: "string",
+            describe: "a local file, or - for stdin",
+            demandOption: true,
+          })
           .positional("destination", { type: "string", describe: "s3://bucket/key", demandOption: true })
-          .option("expected-size", sizeOption("--expected-size", "for stdin: the size to plan parts for")),
+          .option("expected-size", sizeOption("--expected-size", "for stdin: the size to plan parts for"))
+          .option("metadata-directive", {
+            choices: ["COPY", "REPLACE"] as const,
+            describe: "copy: keep the source's metadata (COPY) or use the ones given (REPLACE)",
+          })
+          .option("tagging-directive", {
+            choices: ["COPY", "REPLACE"] as const,
+            describe: "copy: keep the source's tags or use --tagging",
+          })
+          .option("copy-props", {
+            choices: ["none", "metadata-directive", "default"] as const,
+            describe: "copy: what to carry over, as in aws-cli (default: metadata, content headers and tags)",
+          })
+          .option("sse-c-copy-source-key", {
+            type: "string",
+            describe: "copy: the SSE-C key of the source (base64 or file:PATH)",
+          })
+          .option("expected-source-bucket-owner", {
+            type: "string",
+            describe: "copy: account id that must own the source bucket",
+          }),
       )
         .example("$0 cp ./backup.tar s3://bucket/backup.tar", "multipart upload with a progress bar")
-        .example("tar c dir | $0 cp - s3://bucket/dir.tar --expected-size 200GiB", "upload a stream") as unknown as Argv<CpArgs>,
+        .example("tar c dir | $0 cp - s3://bucket/dir.tar --expected-size 200GiB", "upload a stream")
+        .example(
+          "$0 cp s3://a/huge.tar s3://b/huge.tar",
+          "server-side copy of any size, verified",
+        ) as unknown as Argv<CpArgs>,
     async (args) => {
       process.exitCode = await runCp(args);
     },
@@ -43,30 +82,53 @@ function outputMode(args: TransferFlags): OutputMode {
 async function runCp(args: CpArgs): Promise<number> {
   if (!isS3Url(args.destination)) {
     if (isS3Url(args.source)) {
-      throw new UsageError("USAGE", "downloads are not supported yet: the destination must be s3://bucket/key");
+      throw new UsageError(
+        "USAGE",
+        "downloads are not supported yet: the destination must be s3://bucket/key",
+      );
     }
-    throw new UsageError("INVALID_S3_URL", `destination "${args.destination}" must be an S3 URL: s3://bucket/key`);
+    throw new UsageError(
+      "INVALID_S3_URL",
+      `destination "${args.destination}" must be an S3 URL: s3://bucket/key`,
+    );
   }
   const destination = parseS3Url(args.destination);
-  if (destination.versionId) throw new UsageError("USAGE", "a destination cannot name a version (?versionId=)");
+  if (destination.versionId)
+    throw new UsageError("USAGE", "a destination cannot name a version (?versionId=)");
   const mode = outputMode(args);
   const display = new ProgressDisplay(mode);
   const interrupt = interruptSignal();
   let result: TransferResult;
   try {
     if (isS3Url(args.source)) {
-      throw new UsageError("USAGE", "server-side copy (s3:// → s3://) is not available in this build");
-    }
-    result = await upload({
-      ...transferOptionsFromFlags(args),
-      source: args.source === "-" ? process.stdin : args.source,
-      bucket: destination.bucket,
-      key: destination.key,
-      ...(args["expected-size"] !== undefined ? { expectedSize: args["expected-size"] } : {}),
-      ...(args["content-md5"] ? { contentMd5: true } : {}),
-      signal: interrupt.signal,
-      onEvent: display.onEvent,
-    });
+      const source = parseS3Url(args.source);
+      const sourceKey = readSseCKey(args["sse-c-copy-source-key"], "--sse-c-copy-source-key");
+      result = await copy({
+        ...transferOptionsFromFlags(args),
+        source,
+        bucket: destination.bucket,
+        key: destination.key,
+        ...(args["metadata-directive"] ? { metadataDirective: args["metadata-directive"] } : {}),
+        ...(args["tagging-directive"] ? { taggingDirective: args["tagging-directive"] } : {}),
+        ...(args["copy-props"] ? { copyProps: args["copy-props"] } : {}),
+        ...(sourceKey !== undefined ? { sourceSseCustomerKey: sourceKey } : {}),
+        ...(args["expected-source-bucket-owner"]
+          ? { expectedSourceBucketOwner: args["expected-source-bucket-owner"] }
+          : {}),
+        signal: interrupt.signal,
+        onEvent: display.onEvent,
+      });
+    } else
+      result = await upload({
+        ...transferOptionsFromFlags(args),
+        source: args.source === "-" ? process.stdin : args.source,
+        bucket: destination.bucket,
+        key: destination.key,
+        ...(args["expected-size"] !== undefined ? { expectedSize: args["expected-size"] } : {}),
+        ...(args["content-md5"] ? { contentMd5: true } : {}),
+        signal: interrupt.signal,
+        onEvent: display.onEvent,
+      });
   } finally {
     display.finish();
     interrupt.dispose();

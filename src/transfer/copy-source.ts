@@ -1,0 +1,187 @@
+import {
+  GetObjectTaggingCommand,
+  HeadObjectCommand,
+  type HeadObjectCommandOutput,
+  type S3Client,
+} from "@aws-sdk/client-s3";
+import { TransferError, UsageError } from "../errors.js";
+import { etagPartCount, inferPartSizes } from "../planner/index.js";
+import { ssecParams, type SseCustomerKey } from "../s3/object-attributes.js";
+import { classifyError } from "../s3/error-class.js";
+import { explainS3Error } from "./s3-errors.js";
+
+export interface SourceRef {
+  bucket: string;
+  key: string;
+  versionId?: string;
+}
+
+/** What a copy needs to know about its source, read once before anything is written. */
+export interface SourceObject extends SourceRef {
+  size: number;
+  etag: string;
+  head: HeadObjectCommandOutput;
+  /** The source's part sizes when it is multipart and they are known or could be inferred. */
+  partSizes?: number[];
+  /** How the layout was learned: from the server (exact), inferred from size and part count, or none. */
+  layout: "server" | "inferred" | "single" | "unknown";
+}
+
+export interface SourceAccess {
+  client: S3Client;
+  sseCustomer?: SseCustomerKey;
+  expectedOwner?: string;
+  requestPayer?: "requester";
+}
+
+function headParams(source: SourceRef, access: SourceAccess, partNumber?: number) {
+  return {
+    Bucket: source.bucket,
+    Key: source.key,
+    ...(source.versionId ? { VersionId: source.versionId } : {}),
+    ...(partNumber ? { PartNumber: partNumber } : {}),
+    ChecksumMode: "ENABLED" as const,
+    // Only SSE-C needs keys on HEAD; sending SSE headers for an SSE-S3/KMS source is an error on S3.
+    ...ssecParams(access.sseCustomer),
+    ...(access.expectedOwner ? { ExpectedBucketOwner: access.expectedOwner } : {}),
+    ...(access.requestPayer ? { RequestPayer: access.requestPayer } : {}),
+  };
+}
+
+export async function headSource(source: SourceRef, access: SourceAccess): Promise<HeadObjectCommandOutput> {
+  try {
+    return await access.client.send(new HeadObjectCommand(headParams(source, access)));
+  } catch (error) {
+    throw explainSourceError(error, source, access);
+  }
+}
+
+function explainSourceError(
+  error: unknown,
+  source: SourceRef,
+  access: SourceAccess,
+): TransferError | UsageError {
+  const info = classifyError(error);
+  const url = `s3://${source.bucket}/${source.key}${source.versionId ? `?versionId=${source.versionId}` : ""}`;
+  if (info.httpStatus === 404) {
+    return new UsageError(
+      "SOURCE_NOT_FOUND",
+      info.code === "NoSuchBucket"
+        ? `source bucket "${source.bucket}" does not exist`
+        : `source ${url} does not exist (or is deleted: its current version is a delete marker)`,
+    );
+  }
+  if (info.httpStatus === 405) {
+    return new UsageError(
+      "SOURCE_NOT_FOUND",
+      `source ${url} is a delete marker, not an object: name another version`,
+    );
+  }
+  if (info.httpStatus === 400 && !access.sseCustomer) {
+    return new UsageError(
+      "SOURCE_UNREADABLE",
+      `source ${url} cannot be read (HTTP 400): if it is encrypted with SSE-C, pass its key with --sse-c-copy-source-key`,
+    );
+  }
+  return explainS3Error(error, { bucket: source.bucket, key: source.key }, "reading the source");
+}
+
+/**
+ * HEADs the source and works out its multipart layout: exactly from HEAD ?partNumber= where the server
+ * answers it (AWS), otherwise inferred from the size and the ETag's part count (this Ceph ignores
+ * partNumber). GetObjectAttributes is never sent: some servers answer it as a GET of the whole object.
+ */
+export async function describeSource(source: SourceRef, access: SourceAccess): Promise<SourceObject> {
+  const head = await headSource(source, access);
+  const size = head.ContentLength ?? 0;
+  const etag = head.ETag ?? "";
+  const described: SourceObject = {
+    bucket: source.bucket,
+    key: source.key,
+    // Pin the exact version we looked at, so every part copies the same bytes even if the key is overwritten.
+    ...((source.versionId ?? head.VersionId) ? { versionId: source.versionId ?? head.VersionId } : {}),
+    size,
+    etag,
+    head,
+    layout: "single",
+  };
+  const parts = etagPartCount(etag);
+  if (parts === null) return described;
+  const reported = await reportedLayout(described, access, parts);
+  if (reported) return { ...described, partSizes: reported, layout: "server" };
+  const inferred = inferPartSizes(size, parts);
+  return inferred
+    ? { ...described, partSizes: inferred, layout: "inferred" }
+    : { ...described, layout: "unknown" };
+}
+
+/** Part sizes as the server reports them, or undefined when it does not (no x-amz-mp-parts-count). */
+async function reportedLayout(
+  source: SourceObject,
+  access: SourceAccess,
+  parts: number,
+): Promise<number[] | undefined> {
+  const first = await access.client
+    .send(new HeadObjectCommand(headParams(source, access, 1)))
+    .catch(() => undefined);
+  if (!first || first.PartsCount !== parts || first.ContentLength === undefined) return undefined;
+  const partSize = first.ContentLength;
+  if (parts === 1) return [partSize];
+  // Uniform layouts (what nearly every tool writes) are confirmed with the last part alone.
+  const lastExpected = source.size - (parts - 1) * partSize;
+  const last = await access.client
+    .send(new HeadObjectCommand(headParams(source, access, parts)))
+    .catch(() => undefined);
+  if (last?.ContentLength === lastExpected && lastExpected > 0 && lastExpected <= partSize) {
+    return [...new Array<number>(parts - 1).fill(partSize), lastExpected];
+  }
+  const sizes: number[] = [partSize];
+  for (let n = 2; n <= parts; n++) {
+    const head = await access.client.send(new HeadObjectCommand(headParams(source, access, n)));
+    if (head.ContentLength === undefined) return undefined;
+    sizes.push(head.ContentLength);
+  }
+  return sizes;
+}
+
+export async function sourceTagging(source: SourceRef, access: SourceAccess): Promise<string> {
+  const response = await access.client.send(
+    new GetObjectTaggingCommand({
+      Bucket: source.bucket,
+      Key: source.key,
+      ...(source.versionId ? { VersionId: source.versionId } : {}),
+      ...(access.expectedOwner ? { ExpectedBucketOwner: access.expectedOwner } : {}),
+      ...(access.requestPayer ? { RequestPayer: access.requestPayer } : {}),
+    }),
+  );
+  return (response.TagSet ?? [])
+    .map((tag) => `${encodeURIComponent(tag.Key ?? "")}=${encodeURIComponent(tag.Value ?? "")}`)
+    .join("&");
+}
+
+/** Throws unless the source still is the object the copy started from. */
+export async function checkSourceUnchanged(
+  source: SourceObject,
+  access: SourceAccess,
+  location: { bucket: string; key: string; uploadId?: string },
+): Promise<void> {
+  const now = await headSource(source, access).catch((error: unknown) => {
+    throw new TransferError(
+      "SOURCE_CHANGED",
+      `source changed during copy: it can no longer be read (${String((error as Error).message)})`,
+      location,
+    );
+  });
+  const changes: string[] = [];
+  if (now.ETag !== source.etag) changes.push(`ETag ${source.etag} → ${now.ETag}`);
+  if (now.ContentLength !== source.size) changes.push(`size ${source.size} → ${now.ContentLength}`);
+  if (source.versionId && now.VersionId && now.VersionId !== source.versionId)
+    changes.push(`version ${source.versionId} → ${now.VersionId}`);
+  if (changes.length > 0) {
+    throw new TransferError(
+      "SOURCE_CHANGED",
+      `source changed during copy (${changes.join(", ")}): the copy was not completed; run it again to copy the new object`,
+      location,
+    );
+  }
+}
