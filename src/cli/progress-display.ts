@@ -44,7 +44,9 @@ export class ProgressDisplay {
         this.log(`note: ${event.message}`);
         break;
       case "retry":
-        this.log(`retry: part ${event.partNumber} attempt ${event.attempt} failed (${event.code}); again in ${event.delayMs} ms`);
+        this.log(
+          `retry: part ${event.partNumber} attempt ${event.attempt} failed (${event.code}); again in ${event.delayMs} ms`,
+        );
         break;
       default:
         break;
@@ -104,7 +106,8 @@ export function summaryLine(result: TransferResult): string {
   const seconds = result.durationMs / 1000;
   const rate = seconds > 0 ? `${formatSize(Math.round(result.size / seconds))}/s` : "-";
   const verb = result.operation === "upload" ? "uploaded" : "copied";
-  const parts = result.request === "single" ? "1 request" : `${result.parts} parts of ${formatSize(result.partSize)}`;
+  const parts =
+    result.request === "single" ? "1 request" : `${result.parts} parts of ${formatSize(result.partSize)}`;
   const resumed = result.partsResumed ? ` (${result.partsResumed} resumed, ${result.partsSent} sent)` : "";
   const checksum = result.checksum ? `, ${result.checksumAlgorithm} ${result.checksum}` : "";
   const retries = result.retries ? `, ${result.retries} retries` : "";

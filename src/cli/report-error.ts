@@ -8,7 +8,8 @@ import { EXIT } from "./exit-codes.js";
 export function reportError(error: unknown, debug: boolean): number {
   if (error instanceof S3xferError) {
     process.stderr.write(`s3xfer: error: ${error.message}\n`);
-    if (debug && error.cause !== undefined) process.stderr.write(`caused by: ${describeCause(error.cause)}\n`);
+    if (debug && error.cause !== undefined)
+      process.stderr.write(`caused by: ${describeCause(error.cause)}\n`);
     return error.exitCode;
   }
   const message = error instanceof Error ? error.message : String(error);

@@ -41,16 +41,33 @@ export interface TransferFlags {
 
 export function transferFlags<T>(yargs: Argv<T>): Argv<T & TransferFlags> {
   return yargs
-    .option("part-size", sizeOption("--part-size", "part size, e.g. 64MiB (5 MiB–5 GiB; refused if it needs > 10,000 parts)"))
-    .option("multipart-threshold", sizeOption("--multipart-threshold", "objects below this go in one request"))
-    .option("force-multipart", { type: "boolean", default: false, describe: "use multipart even for small objects" })
+    .option(
+      "part-size",
+      sizeOption("--part-size", "part size, e.g. 64MiB (5 MiB–5 GiB; refused if it needs > 10,000 parts)"),
+    )
+    .option(
+      "multipart-threshold",
+      sizeOption("--multipart-threshold", "objects below this go in one request"),
+    )
+    .option("force-multipart", {
+      type: "boolean",
+      default: false,
+      describe: "use multipart even for small objects",
+    })
     .option("concurrency", { type: "number", describe: "parts in flight at once (default 8)" })
     .option("checksum-algorithm", {
       type: "string",
       describe: "CRC32 | CRC32C | CRC64NVME | SHA1 | SHA256 | NONE (default CRC64NVME)",
     })
-    .option("content-md5", { type: "boolean", default: false, describe: "send Content-MD5 with every part and check the ETag" })
-    .option("content-type", { type: "string", describe: "Content-Type (default: guessed from the file name)" })
+    .option("content-md5", {
+      type: "boolean",
+      default: false,
+      describe: "send Content-MD5 with every part and check the ETag",
+    })
+    .option("content-type", {
+      type: "string",
+      describe: "Content-Type (default: guessed from the file name)",
+    })
     .option("content-encoding", { type: "string" })
     .option("content-language", { type: "string" })
     .option("content-disposition", { type: "string" })
@@ -64,15 +81,36 @@ export function transferFlags<T>(yargs: Argv<T>): Argv<T & TransferFlags> {
     .option("sse-kms-key-id", { type: "string", describe: "KMS key for --sse aws:kms" })
     .option("sse-kms-context", { type: "string", describe: "KMS encryption context, as JSON" })
     .option("bucket-key-enabled", { type: "boolean", describe: "use an S3 Bucket Key with --sse aws:kms" })
-    .option("sse-c-key", { type: "string", describe: "SSE-C key: base64 of 32 bytes, or file:PATH (never echoed)" })
-    .option("expected-bucket-owner", { type: "string", describe: "account id that must own the destination bucket" })
+    .option("sse-c-key", {
+      type: "string",
+      describe: "SSE-C key: base64 of 32 bytes, or file:PATH (never echoed)",
+    })
+    .option("expected-bucket-owner", {
+      type: "string",
+      describe: "account id that must own the destination bucket",
+    })
     .option("request-payer", { type: "string", choices: ["requester"] })
-    .option("endpoint-url", { type: "string", describe: "S3-compatible endpoint (default: AWS_ENDPOINT_URL_S3 / AWS_ENDPOINT_URL)" })
+    .option("endpoint-url", {
+      type: "string",
+      describe: "S3-compatible endpoint (default: AWS_ENDPOINT_URL_S3 / AWS_ENDPOINT_URL)",
+    })
     .option("region", { type: "string" })
     .option("profile", { type: "string" })
-    .option("progress", { type: "boolean", default: true, describe: "show a progress bar on a terminal (--no-progress hides it)" })
-    .option("json", { type: "boolean", default: false, describe: "newline-delimited JSON events on stdout; the last line is the result" })
-    .option("quiet", { type: "boolean", default: false, describe: "print nothing but errors" }) as unknown as Argv<T & TransferFlags>;
+    .option("progress", {
+      type: "boolean",
+      default: true,
+      describe: "show a progress bar on a terminal (--no-progress hides it)",
+    })
+    .option("json", {
+      type: "boolean",
+      default: false,
+      describe: "newline-delimited JSON events on stdout; the last line is the result",
+    })
+    .option("quiet", {
+      type: "boolean",
+      default: false,
+      describe: "print nothing but errors",
+    }) as unknown as Argv<T & TransferFlags>;
 }
 
 export function parseMetadata(text: string | undefined): Record<string, string> | undefined {
@@ -81,7 +119,8 @@ export function parseMetadata(text: string | undefined): Record<string, string> 
   for (const pair of text.split(",")) {
     if (!pair) continue;
     const eq = pair.indexOf("=");
-    if (eq <= 0) throw new UsageError("USAGE", `--metadata "${text}" is not k=v,k2=v2: "${pair}" has no key=value`);
+    if (eq <= 0)
+      throw new UsageError("USAGE", `--metadata "${text}" is not k=v,k2=v2: "${pair}" has no key=value`);
     metadata[pair.slice(0, eq).trim()] = pair.slice(eq + 1);
   }
   return metadata;
@@ -91,7 +130,10 @@ function parseTagging(text: string | undefined): string | undefined {
   if (text === undefined) return undefined;
   for (const pair of text.split("&")) {
     if (pair && !/^[^=]+=.*$/.test(pair)) {
-      throw new UsageError("USAGE", `--tagging "${text}" is not k=v&k2=v2 (URL-encoded): "${pair}" has no key=value`);
+      throw new UsageError(
+        "USAGE",
+        `--tagging "${text}" is not k=v&k2=v2 (URL-encoded): "${pair}" has no key=value`,
+      );
     }
   }
   return text;
@@ -99,13 +141,21 @@ function parseTagging(text: string | undefined): string | undefined {
 
 function parseSse(flags: TransferFlags): ServerSideEncryption | undefined {
   if (flags.sse === undefined) {
-    if (flags["sse-kms-key-id"] !== undefined || flags["sse-kms-context"] !== undefined || flags["bucket-key-enabled"] !== undefined) {
-      throw new UsageError("USAGE", "--sse-kms-key-id, --sse-kms-context and --bucket-key-enabled need --sse aws:kms");
+    if (
+      flags["sse-kms-key-id"] !== undefined ||
+      flags["sse-kms-context"] !== undefined ||
+      flags["bucket-key-enabled"] !== undefined
+    ) {
+      throw new UsageError(
+        "USAGE",
+        "--sse-kms-key-id, --sse-kms-context and --bucket-key-enabled need --sse aws:kms",
+      );
     }
     return undefined;
   }
   if (flags.sse === "AES256") {
-    if (flags["sse-kms-key-id"] !== undefined) throw new UsageError("USAGE", "--sse-kms-key-id needs --sse aws:kms, not AES256");
+    if (flags["sse-kms-key-id"] !== undefined)
+      throw new UsageError("USAGE", "--sse-kms-key-id needs --sse aws:kms, not AES256");
     return { mode: "AES256" };
   }
   if (flags.sse === "aws:kms") {
@@ -121,7 +171,10 @@ function parseSse(flags: TransferFlags): ServerSideEncryption | undefined {
     if (flags["bucket-key-enabled"] !== undefined) sse.bucketKey = flags["bucket-key-enabled"];
     return sse;
   }
-  throw new UsageError("USAGE", `--sse "${flags.sse}" is not known: use AES256 or aws:kms (or --sse-c-key for SSE-C)`);
+  throw new UsageError(
+    "USAGE",
+    `--sse "${flags.sse}" is not known: use AES256 or aws:kms (or --sse-c-key for SSE-C)`,
+  );
 }
 
 /** Reads an SSE-C key flag: base64 text, or file:PATH holding the raw 32 bytes or their base64. */
@@ -140,7 +193,9 @@ export function readSseCKey(value: string | undefined, flag: string): Uint8Array
 }
 
 /** The library options these flags stand for. */
-export function transferOptionsFromFlags(flags: TransferFlags): Omit<CommonTransferOptions, "bucket" | "key"> {
+export function transferOptionsFromFlags(
+  flags: TransferFlags,
+): Omit<CommonTransferOptions, "bucket" | "key"> {
   const options: Omit<CommonTransferOptions, "bucket" | "key"> = {};
   const set = <K extends keyof typeof options>(key: K, value: (typeof options)[K] | undefined) => {
     if (value !== undefined) options[key] = value;
@@ -158,7 +213,8 @@ export function transferOptionsFromFlags(flags: TransferFlags): Omit<CommonTrans
   set("cacheControl", flags["cache-control"]);
   if (flags.expires !== undefined) {
     const date = new Date(flags.expires);
-    if (Number.isNaN(date.getTime())) throw new UsageError("USAGE", `--expires "${flags.expires}" is not a date: use ISO 8601`);
+    if (Number.isNaN(date.getTime()))
+      throw new UsageError("USAGE", `--expires "${flags.expires}" is not a date: use ISO 8601`);
     options.expires = date;
   }
   set("metadata", parseMetadata(flags.metadata));

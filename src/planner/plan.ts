@@ -101,7 +101,11 @@ export function planCopy(sourceSize: number, options: CopyPlanOptions = {}): Tra
       if (problem === null) return sourceLayoutPlan(sourceSize, options.sourcePartSizes, limits);
       adjustments.push(`source layout not reproduced (${problem}); parts planned by size`);
     }
-  } else if (!options.forceMultipart && sourceSize <= threshold && sourceSize <= limits.maxSingleRequestSize) {
+  } else if (
+    !options.forceMultipart &&
+    sourceSize <= threshold &&
+    sourceSize <= limits.maxSingleRequestSize
+  ) {
     return singlePlan("single", sourceSize, requested, limits, adjustments);
   }
   return uniformPlan(sourceSize, requested, options.strictPartSize ?? false, limits, adjustments);
@@ -280,7 +284,8 @@ export function layoutProblem(size: number, partSizes: readonly number[], limits
     if (!last && part < limits.minPartSize) return `part ${i + 1} is below ${formatSize(limits.minPartSize)}`;
     total += part;
   }
-  if (total !== size) return `parts add up to ${formatBytes(total)} bytes, the object has ${formatBytes(size)}`;
+  if (total !== size)
+    return `parts add up to ${formatBytes(total)} bytes, the object has ${formatBytes(size)}`;
   return null;
 }
 

@@ -50,7 +50,8 @@ export function formatSize(bytes: number): string {
   ];
   for (const [name, unit] of units) {
     const value = bytes / unit;
-    if (Number.isInteger(value) && Math.abs(value) >= 1 && Math.abs(value) < 10_000) return `${value} ${name}`;
+    if (Number.isInteger(value) && Math.abs(value) >= 1 && Math.abs(value) < 10_000)
+      return `${value} ${name}`;
   }
   for (const [name, unit] of units) {
     if (Math.abs(bytes) >= unit) {

@@ -1,6 +1,7 @@
 import type { ChecksumAlgorithm } from "../checksum/index.js";
 
-type ChecksumFieldName = "ChecksumCRC32" | "ChecksumCRC32C" | "ChecksumCRC64NVME" | "ChecksumSHA1" | "ChecksumSHA256";
+type ChecksumFieldName =
+  "ChecksumCRC32" | "ChecksumCRC32C" | "ChecksumCRC64NVME" | "ChecksumSHA1" | "ChecksumSHA256";
 
 const FIELD: Record<ChecksumAlgorithm, ChecksumFieldName> = {
   CRC32: "ChecksumCRC32",
@@ -11,7 +12,10 @@ const FIELD: Record<ChecksumAlgorithm, ChecksumFieldName> = {
 };
 
 /** The SDK request/response member that carries a checksum of this algorithm (x-amz-checksum-…). */
-export function checksumField(algorithm: ChecksumAlgorithm, value: string): Partial<Record<ChecksumFieldName, string>> {
+export function checksumField(
+  algorithm: ChecksumAlgorithm,
+  value: string,
+): Partial<Record<ChecksumFieldName, string>> {
   return { [FIELD[algorithm]]: value };
 }
 

@@ -52,7 +52,9 @@ export function createMainClient(options: ConnectionOptions): S3Client {
   const config: S3ClientConfig = {
     ...CHECKSUM_BEHAVIOUR,
     // A custom endpoint without a region in the environment is almost always a local or on-premises store.
-    region: options.region ?? (process.env.AWS_REGION || process.env.AWS_DEFAULT_REGION || (endpoint ? "us-east-1" : undefined)),
+    region:
+      options.region ??
+      (process.env.AWS_REGION || process.env.AWS_DEFAULT_REGION || (endpoint ? "us-east-1" : undefined)),
     maxAttempts: 5,
   };
   if (endpoint) {
@@ -92,7 +94,12 @@ export async function resolveWorkerSettings(client: S3Client): Promise<WorkerCli
   return settings;
 }
 
-function endpointToUrl(endpoint: { protocol: string; hostname: string; port?: number; path?: string }): string {
+function endpointToUrl(endpoint: {
+  protocol: string;
+  hostname: string;
+  port?: number;
+  path?: string;
+}): string {
   const protocol = endpoint.protocol.endsWith(":") ? endpoint.protocol : `${endpoint.protocol}:`;
   const port = endpoint.port ? `:${endpoint.port}` : "";
   const path = endpoint.path && endpoint.path !== "/" ? endpoint.path : "";

@@ -66,12 +66,18 @@ export function classifyError(error: unknown): ErrorInfo {
   };
   if (status !== undefined) info.httpStatus = status;
   const codes = [code, name, systemCode].filter((c): c is string => !!c);
-  info.throttle = status === 429 || status === 503 || codes.some((c) => THROTTLE_CODES.has(c)) || !!e.$retryable?.throttling;
+  info.throttle =
+    status === 429 ||
+    status === 503 ||
+    codes.some((c) => THROTTLE_CODES.has(c)) ||
+    !!e.$retryable?.throttling;
   info.retryable =
     info.throttle ||
     (status !== undefined && status >= 500) ||
     codes.some((c) => RETRYABLE_CODES.has(c)) ||
     // No HTTP status at all: the request never got an answer (socket died, stream cut short).
-    (status === undefined && /socket|network|connect|timed? ?out|aborted|premature|hang up|EPIPE/i.test(info.message) && name !== "AbortError");
+    (status === undefined &&
+      /socket|network|connect|timed? ?out|aborted|premature|hang up|EPIPE/i.test(info.message) &&
+      name !== "AbortError");
   return info;
 }

@@ -47,14 +47,17 @@ export function writeParams(attributes: ObjectAttributes): WriteParams {
   if (attributes.expires !== undefined) params.Expires = attributes.expires;
   if (attributes.metadata !== undefined) params.Metadata = attributes.metadata;
   if (attributes.tagging !== undefined && attributes.tagging !== "") params.Tagging = attributes.tagging;
-  if (attributes.storageClass !== undefined) params.StorageClass = attributes.storageClass as WriteParams["StorageClass"];
+  if (attributes.storageClass !== undefined)
+    params.StorageClass = attributes.storageClass as WriteParams["StorageClass"];
   if (attributes.acl !== undefined) params.ACL = attributes.acl as WriteParams["ACL"];
   if (attributes.sse) {
     params.ServerSideEncryption = attributes.sse.mode;
     if (attributes.sse.mode === "aws:kms") {
       if (attributes.sse.kmsKeyId) params.SSEKMSKeyId = attributes.sse.kmsKeyId;
       if (attributes.sse.kmsContext) {
-        params.SSEKMSEncryptionContext = Buffer.from(JSON.stringify(attributes.sse.kmsContext)).toString("base64");
+        params.SSEKMSEncryptionContext = Buffer.from(JSON.stringify(attributes.sse.kmsContext)).toString(
+          "base64",
+        );
       }
       if (attributes.sse.bucketKey !== undefined) params.BucketKeyEnabled = attributes.sse.bucketKey;
     }

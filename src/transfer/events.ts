@@ -51,7 +51,15 @@ export type TransferEvent =
     }
   | { type: "note"; message: string }
   | { type: "complete"; result: TransferResult }
-  | { type: "error"; code: string; message: string; bucket?: string; key?: string; uploadId?: string; partNumber?: number };
+  | {
+      type: "error";
+      code: string;
+      message: string;
+      bucket?: string;
+      key?: string;
+      uploadId?: string;
+      partNumber?: number;
+    };
 
 export interface EventOptions {
   /** Every event, in order: start, progress (throttled), part, retry, note, complete / error. */

@@ -61,13 +61,19 @@ export function resolveAlgorithm(value: string | undefined): ChecksumAlgorithm |
 }
 
 /** Parses an SSE-C key given as raw bytes or base64. The key itself never appears in a message. */
-export function resolveSseCustomerKey(value: Uint8Array | string | undefined, flag = "SSE-C key"): SseCustomerKey | undefined {
+export function resolveSseCustomerKey(
+  value: Uint8Array | string | undefined,
+  flag = "SSE-C key",
+): SseCustomerKey | undefined {
   if (value === undefined) return undefined;
   let key: Uint8Array;
   if (typeof value === "string") {
     const trimmed = value.trim();
     if (!/^[A-Za-z0-9+/]+={0,2}$/.test(trimmed) || trimmed.length % 4 !== 0) {
-      throw new UsageError("USAGE", `the ${flag} is not valid base64: give the base64 of a 32-byte (256-bit) key`);
+      throw new UsageError(
+        "USAGE",
+        `the ${flag} is not valid base64: give the base64 of a 32-byte (256-bit) key`,
+      );
     }
     key = Buffer.from(trimmed, "base64");
   } else {
@@ -84,7 +90,10 @@ export function resolveSseCustomerKey(value: Uint8Array | string | undefined, fl
 
 export function checkEncryptionOptions(options: CommonTransferOptions): void {
   if (options.sse && options.sseCustomerKey !== undefined) {
-    throw new UsageError("USAGE", `--sse ${options.sse.mode} and an SSE-C key cannot be used together: choose one`);
+    throw new UsageError(
+      "USAGE",
+      `--sse ${options.sse.mode} and an SSE-C key cannot be used together: choose one`,
+    );
   }
 }
 

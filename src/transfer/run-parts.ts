@@ -24,7 +24,12 @@ export interface RetryPolicy {
   maxDelayMs: number;
 }
 
-export const DEFAULT_RETRY_POLICY: RetryPolicy = { maxAttempts: 8, budget: 200, baseDelayMs: 200, maxDelayMs: 20_000 };
+export const DEFAULT_RETRY_POLICY: RetryPolicy = {
+  maxAttempts: 8,
+  budget: 200,
+  baseDelayMs: 200,
+  maxDelayMs: 20_000,
+};
 
 export interface PartDone extends PartSuccess {
   attempts: number;
@@ -90,7 +95,10 @@ export interface RunPartsSummary {
  * sent it stops scheduling, lets the parts in flight finish, and throws; the caller decides whether to
  * abort the upload or keep it for resume.
  */
-export async function runParts(jobs: Iterable<PartJob> | AsyncIterable<PartJob>, options: RunPartsOptions): Promise<RunPartsSummary> {
+export async function runParts(
+  jobs: Iterable<PartJob> | AsyncIterable<PartJob>,
+  options: RunPartsOptions,
+): Promise<RunPartsSummary> {
   const { concurrency, retry, signal, emit, progress, pool } = options;
   const limit = pLimit(concurrency.value);
   const done: PartDone[] = [];
@@ -100,7 +108,12 @@ export async function runParts(jobs: Iterable<PartJob> | AsyncIterable<PartJob>,
   let throttles = 0;
 
   const fail = (code: ErrorCode, message: string, partNumber: number, cause?: unknown): TransferError =>
-    new TransferError(code, message, { ...options.location, partNumber }, cause === undefined ? undefined : { cause });
+    new TransferError(
+      code,
+      message,
+      { ...options.location, partNumber },
+      cause === undefined ? undefined : { cause },
+    );
 
   const attemptPart = async (job: PartJob): Promise<PartDone> => {
     for (let attempt = 1; ; attempt++) {
@@ -190,7 +203,14 @@ export async function runParts(jobs: Iterable<PartJob> | AsyncIterable<PartJob>,
   return { parts: done, retries, throttles };
 }
 
-function partError(error: ErrorInfo, location: TransferLocation, attempts: number, retryable: boolean): TransferError {
-  const action = retryable ? `part ${location.partNumber} (after ${attempts} attempts)` : `part ${location.partNumber}`;
+function partError(
+  error: ErrorInfo,
+  location: TransferLocation,
+  attempts: number,
+  retryable: boolean,
+): TransferError {
+  const action = retryable
+    ? `part ${location.partNumber} (after ${attempts} attempts)`
+    : `part ${location.partNumber}`;
   return explainErrorInfo(error, location, action);
 }

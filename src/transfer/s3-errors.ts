@@ -14,11 +14,21 @@ export function explainS3Error(error: unknown, location: TransferLocation, actio
 }
 
 /** The same explanation for an error already classified (by a worker, across the thread boundary). */
-export function explainErrorInfo(info: ErrorInfo, location: TransferLocation, action: string, cause?: unknown): TransferError {
+export function explainErrorInfo(
+  info: ErrorInfo,
+  location: TransferLocation,
+  action: string,
+  cause?: unknown,
+): TransferError {
   const code = info.code ?? info.name;
   let errorCode: ErrorCode = "TRANSFER_FAILED";
   let message: string;
-  if (info.httpStatus === 403 || code === "AccessDenied" || code === "InvalidAccessKeyId" || code === "SignatureDoesNotMatch") {
+  if (
+    info.httpStatus === 403 ||
+    code === "AccessDenied" ||
+    code === "InvalidAccessKeyId" ||
+    code === "SignatureDoesNotMatch"
+  ) {
     errorCode = "ACCESS_DENIED";
     message =
       code === "InvalidAccessKeyId" || code === "SignatureDoesNotMatch"
@@ -30,7 +40,12 @@ export function explainErrorInfo(info: ErrorInfo, location: TransferLocation, ac
   } else if (code === "NoSuchUpload") {
     errorCode = "NO_SUCH_UPLOAD";
     message = `${action} failed: the multipart upload no longer exists (aborted or completed elsewhere)`;
-  } else if (!info.httpStatus && /ECONNREFUSED|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH|ENETUNREACH|ETIMEDOUT|TimeoutError/.test(`${code} ${info.message}`)) {
+  } else if (
+    !info.httpStatus &&
+    /ECONNREFUSED|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH|ENETUNREACH|ETIMEDOUT|TimeoutError/.test(
+      `${code} ${info.message}`,
+    )
+  ) {
     errorCode = "ENDPOINT_UNREACHABLE";
     message = `${action} failed: cannot reach the S3 endpoint (${code}); check --endpoint-url / AWS_ENDPOINT_URL and the network`;
   } else if (info.name === "AbortError") {
@@ -38,7 +53,8 @@ export function explainErrorInfo(info: ErrorInfo, location: TransferLocation, ac
     message = `${action} was cancelled`;
   } else {
     const status = info.httpStatus ? ` (HTTP ${info.httpStatus})` : "";
-    const detail = info.message && info.message !== code && info.message !== "UnknownError" ? `: ${info.message}` : "";
+    const detail =
+      info.message && info.message !== code && info.message !== "UnknownError" ? `: ${info.message}` : "";
     message = `${action} failed with ${code}${status}${detail}`;
   }
   return new TransferError(errorCode, message, location, cause === undefined ? undefined : { cause });

@@ -25,7 +25,11 @@ export class TransferEvents {
   };
 
   /** Starts the progress ticker over these counters. */
-  track(progress: PartProgress, totals: () => { totalBytes: number | null; partCount: number | null }, concurrency: AdaptiveConcurrency): void {
+  track(
+    progress: PartProgress,
+    totals: () => { totalBytes: number | null; partCount: number | null },
+    concurrency: AdaptiveConcurrency,
+  ): void {
     const tick = () => this.report(progress, totals(), concurrency);
     this.timer = setInterval(tick, this.options.progressIntervalMs ?? 250);
     this.timer.unref();
@@ -33,7 +37,11 @@ export class TransferEvents {
   }
 
   /** Stops the ticker, after one last report so listeners see the final figures. */
-  stop(progress?: PartProgress, totals?: { totalBytes: number | null; partCount: number | null }, concurrency?: AdaptiveConcurrency): void {
+  stop(
+    progress?: PartProgress,
+    totals?: { totalBytes: number | null; partCount: number | null },
+    concurrency?: AdaptiveConcurrency,
+  ): void {
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
     if (progress && totals && concurrency) this.report(progress, totals, concurrency);

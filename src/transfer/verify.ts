@@ -62,11 +62,17 @@ export function verifyObject(head: HeadObjectCommandOutput, expected: Expectatio
   return { size: "ok", checksum, etag, summary: summarize(expected, checksum, etag) };
 }
 
-function summarize(expected: Expectations, checksum: Verification["checksum"], etag: Verification["etag"]): string {
+function summarize(
+  expected: Expectations,
+  checksum: Verification["checksum"],
+  etag: Verification["etag"],
+): string {
   const items = [`size ${expected.size} ok`];
   if (checksum === "ok") items.push(`${expected.algorithm} ok`);
-  else if (checksum === "not verifiable by server") items.push(`${expected.algorithm} not verifiable by server`);
+  else if (checksum === "not verifiable by server")
+    items.push(`${expected.algorithm} not verifiable by server`);
   if (etag === "ok") items.push("ETag ok");
-  else if (etag === "differs") items.push("ETag differs from the source's (part layout differs; bytes verified by size only)");
+  else if (etag === "differs")
+    items.push("ETag differs from the source's (part layout differs; bytes verified by size only)");
   return items.join(", ");
 }

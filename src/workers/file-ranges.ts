@@ -59,7 +59,12 @@ export async function checkIdentity(handle: FileHandle, file: FileIdentity): Pro
 }
 
 /** Reads exactly `into.length` bytes at `position`; a short read means the file shrank under us. */
-export async function readFully(handle: FileHandle, into: Uint8Array, position: number, path: string): Promise<void> {
+export async function readFully(
+  handle: FileHandle,
+  into: Uint8Array,
+  position: number,
+  path: string,
+): Promise<void> {
   let done = 0;
   while (done < into.length) {
     const { bytesRead } = await handle.read(into, done, into.length - done, position + done);

@@ -19,8 +19,7 @@ export interface FileIdentity {
 }
 
 export type PartBody =
-  | { type: "file"; file: FileIdentity; start: number; end: number }
-  | { type: "bytes"; data: Uint8Array };
+  { type: "file"; file: FileIdentity; start: number; end: number } | { type: "bytes"; data: Uint8Array };
 
 export interface TaskBase {
   client: WorkerClientSettings;

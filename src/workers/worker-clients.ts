@@ -4,6 +4,8 @@ import { S3Client } from "@aws-sdk/client-s3";
 import { NodeHttpHandler } from "@smithy/node-http-handler";
 import { CHECKSUM_BEHAVIOUR, type WorkerClientSettings } from "../s3/client-settings.js";
 
+const SILENT = { debug() {}, info() {}, warn() {}, error() {} };
+
 const clients = new Map<string, { identity: string; client: S3Client }>();
 
 /**
@@ -31,6 +33,8 @@ export function workerClient(settings: WorkerClientSettings, idleTimeoutMs: numb
       ...(c.expiration ? { expiration: new Date(c.expiration) } : {}),
     },
     maxAttempts: 1,
+    // The SDK warns on the console about every failed streaming request; failures are ours to report.
+    logger: SILENT,
     requestHandler: new NodeHttpHandler({
       httpAgent: new HttpAgent(agentOptions),
       httpsAgent: new HttpsAgent(agentOptions),

@@ -7,7 +7,13 @@ import { HeadObjectCommand, ListObjectsV2Command } from "@aws-sdk/client-s3";
 import { upload, TransferError, type TransferEvent } from "../../src/index.js";
 import { MiB } from "../../src/planner/limits.js";
 import { createTestBucket, emptyAndDeleteBucket, localS3Env, testClient } from "../support/local-s3.js";
-import { downloadedSha256, etagPartCount, inProgressUploads, randomFile, scratchDir } from "../support/objects.js";
+import {
+  downloadedSha256,
+  etagPartCount,
+  inProgressUploads,
+  randomFile,
+  scratchDir,
+} from "../support/objects.js";
 
 const client = testClient();
 const env = localS3Env();
@@ -51,12 +57,15 @@ describe("upload of a file, by size (bytes compared after download)", () => {
     expect(result.etag).toBe('"d41d8cd98f00b204e9800998ecf8427e"');
   });
 
-  it.each([1, 5 * MiB - 1, 5 * MiB, 5 * MiB + 1])("%i bytes below the threshold: one PutObject", async (size) => {
-    const { result, downloaded } = await roundTrip(size, { contentMd5: true });
-    expect(result.request).toBe("single");
-    expect(etagPartCount(downloaded.etag)).toBeNull();
-    expect(result.verified.etag).toBe("ok");
-  });
+  it.each([1, 5 * MiB - 1, 5 * MiB, 5 * MiB + 1])(
+    "%i bytes below the threshold: one PutObject",
+    async (size) => {
+      const { result, downloaded } = await roundTrip(size, { contentMd5: true });
+      expect(result.request).toBe("single");
+      expect(etagPartCount(downloaded.etag)).toBeNull();
+      expect(result.verified.etag).toBe("ok");
+    },
+  );
 
   it.each([
     [5 * MiB - 1, 1],
@@ -64,7 +73,11 @@ describe("upload of a file, by size (bytes compared after download)", () => {
     [5 * MiB + 1, 2],
     [15 * MiB, 3],
   ])("%i bytes forced multipart with 5 MiB parts → %i parts", async (size, parts) => {
-    const { result, downloaded } = await roundTrip(size, { forceMultipart: true, partSize: 5 * MiB, contentMd5: true });
+    const { result, downloaded } = await roundTrip(size, {
+      forceMultipart: true,
+      partSize: 5 * MiB,
+      contentMd5: true,
+    });
     expect(result.request).toBe("multipart");
     expect(result.parts).toBe(parts);
     expect(etagPartCount(downloaded.etag)).toBe(parts);
@@ -80,7 +93,11 @@ describe("upload of a file, by size (bytes compared after download)", () => {
 
   it("~100 MiB with every checksum algorithm's part values combined locally", async () => {
     for (const checksumAlgorithm of ["CRC32", "CRC32C", "CRC64NVME", "SHA256"] as const) {
-      const { result } = await roundTrip(100 * MiB + 12345, { checksumAlgorithm, partSize: 8 * MiB, concurrency: 6 });
+      const { result } = await roundTrip(100 * MiB + 12345, {
+        checksumAlgorithm,
+        partSize: 8 * MiB,
+        concurrency: 6,
+      });
       expect(result.parts).toBe(13);
       expect(result.checksumAlgorithm).toBe(checksumAlgorithm);
       expect(result.checksumType).toBe(checksumAlgorithm === "SHA256" ? "COMPOSITE" : "FULL_OBJECT");
@@ -125,7 +142,13 @@ describe("streams", () => {
       chunks.push(chunk);
       hash.update(chunk);
     }
-    const result = await upload({ ...connection, source: Readable.from(chunks), bucket, key: "stream", partSize: 5 * MiB });
+    const result = await upload({
+      ...connection,
+      source: Readable.from(chunks),
+      bucket,
+      key: "stream",
+      partSize: 5 * MiB,
+    });
     const downloaded = await downloadedSha256(client, bucket, "stream");
     expect(downloaded.sha256).toBe(hash.digest("hex"));
     expect(result.size).toBe(37 * (1024 * 1024 + 17));
@@ -133,7 +156,12 @@ describe("streams", () => {
   });
 
   it("a short stream becomes one PutObject; an empty one an empty object", async () => {
-    const small = await upload({ ...connection, source: Readable.from([Buffer.from("hello")]), bucket, key: "small-stream" });
+    const small = await upload({
+      ...connection,
+      source: Readable.from([Buffer.from("hello")]),
+      bucket,
+      key: "small-stream",
+    });
     expect(small.request).toBe("single");
     const empty = await upload({ ...connection, source: Readable.from([]), bucket, key: "empty-stream" });
     expect(empty.size).toBe(0);
@@ -195,9 +223,12 @@ describe("failures leave nothing behind", () => {
         if (event.type === "part" && !aborted) {
           aborted = true;
           const start = (globalThis as { __uploadId?: string }).__uploadId!;
-          void client.send(new AbortMultipartUploadCommand({ Bucket: bucket, Key: "aborted-under-us", UploadId: start }));
+          void client.send(
+            new AbortMultipartUploadCommand({ Bucket: bucket, Key: "aborted-under-us", UploadId: start }),
+          );
         }
-        if (event.type === "start" && event.uploadId) (globalThis as { __uploadId?: string }).__uploadId = event.uploadId;
+        if (event.type === "start" && event.uploadId)
+          (globalThis as { __uploadId?: string }).__uploadId = event.uploadId;
       },
     });
     const error = await attempt.catch((e: unknown) => e);
@@ -205,7 +236,9 @@ describe("failures leave nothing behind", () => {
     expect((error as TransferError).uploadId).toBeDefined();
     expect((error as TransferError).message).toMatch(/part \d+/);
     expect(await inProgressUploads(client, bucket)).toEqual([]);
-    const listed = await client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: "aborted-under-us" }));
+    const listed = await client.send(
+      new ListObjectsV2Command({ Bucket: bucket, Prefix: "aborted-under-us" }),
+    );
     expect(listed.KeyCount ?? 0).toBe(0);
   });
 
@@ -233,8 +266,8 @@ describe("failures leave nothing behind", () => {
   it("a bucket that does not exist: clear error, nothing created", async () => {
     const path = join(scratch.dir, "nobucket");
     await writeFile(path, "x");
-    await expect(upload({ ...connection, source: path, bucket: "no-such-bucket-s3xfer", key: "k" })).rejects.toThrow(
-      /bucket "no-such-bucket-s3xfer" does not exist/,
-    );
+    await expect(
+      upload({ ...connection, source: path, bucket: "no-such-bucket-s3xfer", key: "k" }),
+    ).rejects.toThrow(/bucket "no-such-bucket-s3xfer" does not exist/);
   });
 });

@@ -17,7 +17,7 @@ export async function randomFile(path: string, size: number): Promise<string> {
   const hash = createHash("sha256");
   const file = await open(path, "w");
   try {
-    for (let written = 0; written < size; ) {
+    for (let written = 0; written < size;) {
       const chunk = randomBytes(Math.min(8 * 1024 * 1024, size - written));
       hash.update(chunk);
       await file.write(chunk);

@@ -148,7 +148,12 @@ describe("planUpload boundaries", () => {
 
   it("lowered test limits allow 10,000 tiny parts", () => {
     const limits = { minPartSize: 4 * KiB };
-    const plan = planUpload(10_000 * 4 * KiB, { partSize: 4 * KiB, strictPartSize: true, forceMultipart: true, limits });
+    const plan = planUpload(10_000 * 4 * KiB, {
+      partSize: 4 * KiB,
+      strictPartSize: true,
+      forceMultipart: true,
+      limits,
+    });
     expect(plan.partCount).toBe(10_000);
   });
 });
@@ -170,16 +175,20 @@ describe("planUpload properties", () => {
 
   it("any size up to 48.8 TiB gets a plan within the limits", () => {
     fc.assert(
-      fc.property(fc.integer({ min: 16 * MiB, max: MAX }), fc.integer({ min: 5 * MiB, max: 5 * GiB }), (size, partSize) => {
-        const plan = planUpload(size, { partSize });
-        expect(plan.kind).toBe("multipart");
-        expectValidPlanQuick(plan, size);
-        if (plan.partSize !== partSize) {
-          // grown: to the smallest whole MiB that fits, never more than needed
-          expect(plan.partSize % MiB).toBe(0);
-          expect(Math.ceil(size / (plan.partSize - MiB))).toBeGreaterThan(10_000);
-        }
-      }),
+      fc.property(
+        fc.integer({ min: 16 * MiB, max: MAX }),
+        fc.integer({ min: 5 * MiB, max: 5 * GiB }),
+        (size, partSize) => {
+          const plan = planUpload(size, { partSize });
+          expect(plan.kind).toBe("multipart");
+          expectValidPlanQuick(plan, size);
+          if (plan.partSize !== partSize) {
+            // grown: to the smallest whole MiB that fits, never more than needed
+            expect(plan.partSize % MiB).toBe(0);
+            expect(Math.ceil(size / (plan.partSize - MiB))).toBeGreaterThan(10_000);
+          }
+        },
+      ),
       { numRuns: 2_000 },
     );
   });

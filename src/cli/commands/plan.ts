@@ -22,7 +22,10 @@ export function planCommand(yargs: Argv): Argv {
         .option("size", sizeOption("--size", "object size; leave out to plan a stream of unknown length"))
         .option("part-size", sizeOption("--part-size", "part size to use (refused if S3's limits forbid it)"))
         .option("expected-size", sizeOption("--expected-size", "for a stream: the size to plan parts for"))
-        .option("multipart-threshold", sizeOption("--multipart-threshold", "objects below this go in one request"))
+        .option(
+          "multipart-threshold",
+          sizeOption("--multipart-threshold", "objects below this go in one request"),
+        )
         .option("force-multipart", { type: "boolean", default: false, describe: "multipart even when small" })
         .option("mode", { choices: ["upload", "copy"] as const, default: "upload" as const })
         .option("json", { type: "boolean", default: false, describe: "print the plan as JSON" })
@@ -40,7 +43,9 @@ export function planCommand(yargs: Argv): Argv {
         args.mode === "copy"
           ? planCopy(requireSize(args.size), options)
           : planUpload(args.size ?? null, options);
-      process.stdout.write(args.json ? `${JSON.stringify(planSummary(plan), null, 2)}\n` : describePlan(plan));
+      process.stdout.write(
+        args.json ? `${JSON.stringify(planSummary(plan), null, 2)}\n` : describePlan(plan),
+      );
     },
   );
 }
