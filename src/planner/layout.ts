@@ -1,4 +1,4 @@
-import { MiB } from "./limits.js";
+import { KiB, MiB, resolveLimits, type S3Limits } from "./limits.js";
 
 /** The part count of a multipart ETag ("…-N"), or null for a single-part object's plain MD5 ETag. */
 export function etagPartCount(etag: string): number | null {
@@ -18,11 +18,14 @@ const COMMON_PART_SIZES = [8, 16, 5, 32, 64, 50, 128, 256, 512, 1024].map((n) =>
  * aws-cli's for objects past 80 GiB) pick. When none exists the copy is planned by size. The guess is checked
  * afterwards by comparing ETags.
  */
-export function inferPartSizes(size: number, partCount: number): number[] | null {
+export function inferPartSizes(size: number, partCount: number, limits: Partial<S3Limits> = {}): number[] | null {
   if (!Number.isSafeInteger(partCount) || partCount < 1 || size <= 0) return null;
   if (partCount === 1) return [size];
+  const { minPartSize } = resolveLimits(limits);
+  // Under the lowered limits of tests, parts are whole KiB rather than whole MiB (as the planner makes them).
+  const unit = minPartSize >= MiB ? MiB : KiB;
   const fits = (p: number) => Math.ceil(size / p) === partCount;
-  const smallest = Math.max(5 * MiB, Math.ceil(size / partCount / MiB) * MiB);
+  const smallest = Math.max(minPartSize, Math.ceil(size / partCount / unit) * unit);
   const partSize = COMMON_PART_SIZES.find(fits) ?? smallest;
   if (!fits(partSize)) return null;
   const sizes = new Array<number>(partCount).fill(partSize);

@@ -5,7 +5,7 @@ import {
   type S3Client,
 } from "@aws-sdk/client-s3";
 import { TransferError, UsageError } from "../errors.js";
-import { etagPartCount, inferPartSizes } from "../planner/index.js";
+import { etagPartCount, inferPartSizes, type S3Limits } from "../planner/index.js";
 import { ssecParams, type SseCustomerKey } from "../s3/object-attributes.js";
 import { classifyError } from "../s3/error-class.js";
 import { explainS3Error } from "./s3-errors.js";
@@ -91,7 +91,7 @@ function explainSourceError(
  * answers it (AWS), otherwise inferred from the size and the ETag's part count (this Ceph ignores
  * partNumber). GetObjectAttributes is never sent: some servers answer it as a GET of the whole object.
  */
-export async function describeSource(source: SourceRef, access: SourceAccess): Promise<SourceObject> {
+export async function describeSource(source: SourceRef, access: SourceAccess, limits?: Partial<S3Limits>): Promise<SourceObject> {
   const head = await headSource(source, access);
   const size = head.ContentLength ?? 0;
   const etag = head.ETag ?? "";
@@ -109,7 +109,7 @@ export async function describeSource(source: SourceRef, access: SourceAccess): P
   if (parts === null) return described;
   const reported = await reportedLayout(described, access, parts);
   if (reported) return { ...described, partSizes: reported, layout: "server" };
-  const inferred = inferPartSizes(size, parts);
+  const inferred = inferPartSizes(size, parts, limits);
   return inferred
     ? { ...described, partSizes: inferred, layout: "inferred" }
     : { ...described, layout: "unknown" };

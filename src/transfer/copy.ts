@@ -89,7 +89,7 @@ export async function copy(options: CopyOptions): Promise<TransferResult> {
   const context = { ...base, options, access } as CopyContext;
   return runTransfer(context, async () => {
     checkNotOntoItself(options);
-    context.source = await describeSource(options.source, access);
+    context.source = await describeSource(options.source, access, options.limits);
     context.attributes = await destinationAttributes(context);
     const plan = planCopy(context.source.size, {
       ...(options.partSize !== undefined ? { partSize: options.partSize } : {}),

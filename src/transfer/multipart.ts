@@ -99,7 +99,7 @@ export async function completeUpload(
   const completed: CompletedPart[] = parts.map((p) => ({
     PartNumber: p.partNumber,
     ETag: p.etag,
-    ...(algorithm && p.checksum ? checksumField(algorithm, p.checksum) : {}),
+    ...(algorithm && p.checksum && p.checksumAcknowledged ? checksumField(algorithm, p.checksum) : {}),
   }));
   const response = await dest.client.send(
     new CompleteMultipartUploadCommand({

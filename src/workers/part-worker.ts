@@ -11,7 +11,7 @@ import { PutObjectCommand, UploadPartCommand, UploadPartCopyCommand } from "@aws
 import { createHasher, toS3Base64, type ChecksumAlgorithm } from "../checksum/index.js";
 import { classifyError } from "../s3/error-class.js";
 import { ownershipParams, ssecParams, writeParams } from "../s3/object-attributes.js";
-import { checksumField } from "../s3/checksum-fields.js";
+import { checksumField, readChecksum } from "../s3/checksum-fields.js";
 import { encodeCopySource } from "../s3/copy-source.js";
 import { BufferPool, OpenFiles, SourceChangedError, checkIdentity, readFully } from "./file-ranges.js";
 import { workerClient } from "./worker-clients.js";
@@ -52,6 +52,7 @@ interface SentPart {
   etag: string;
   bytes: number;
   checksum?: string;
+  checksumAcknowledged?: boolean;
   md5?: string;
   versionId?: string;
 }
@@ -242,6 +243,9 @@ async function send(
       new UploadPartCommand({ ...common, UploadId: task.uploadId, PartNumber: task.partNumber }),
     );
     result.etag = response.ETag ?? "";
+    if (task.checksumAlgorithm && readChecksum(task.checksumAlgorithm, response) === digests.checksum) {
+      result.checksumAcknowledged = true;
+    }
   } else {
     const response = await client.send(
       new PutObjectCommand({
@@ -306,7 +310,10 @@ async function copyPart(task: CopyPartTask): Promise<SentPart> {
     part?.ChecksumCRC32C ??
     part?.ChecksumSHA1 ??
     part?.ChecksumSHA256;
-  if (checksum) result.checksum = checksum;
+  if (checksum) {
+    result.checksum = checksum;
+    result.checksumAcknowledged = true;
+  }
   return result;
 }
 

@@ -70,6 +70,12 @@ export interface PartSuccess {
   etag: string;
   /** S3's base64 value of the part checksum we computed (uploads) or the server returned (copies). */
   checksum?: string;
+  /**
+   * The server echoed the checksum, so it knows it and checks it. Servers that ignore checksum headers
+   * (this Ceph) echo nothing; the part checksums are then left out of CompleteMultipartUpload, whose body
+   * would otherwise grow past such servers' request size limit at thousands of parts.
+   */
+  checksumAcknowledged?: boolean;
   /** Hex MD5 of the part's bytes, when they were read (uploads). */
   md5?: string;
   bytes: number;
