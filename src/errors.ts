@@ -19,6 +19,8 @@ export type ErrorCode =
   | "VERIFICATION_FAILED"
   | "PART_FAILED"
   | "ABORTED"
+  | "INTERRUPTED"
+  | "JOURNAL"
   | "ENDPOINT_UNREACHABLE"
   | "TRANSFER_FAILED";
 
@@ -55,18 +57,24 @@ export class TransferError extends S3xferError {
   readonly key: string;
   readonly uploadId: string | undefined;
   readonly partNumber: number | undefined;
+  /** The failure may go away by itself (network, 5xx, throttling): worth keeping the upload to resume. */
+  readonly transient: boolean;
+  /** The multipart upload was kept on the server; this journal resumes it. */
+  readonly journalPath: string | undefined;
 
   constructor(
     code: ErrorCode,
     message: string,
     location: TransferLocation,
-    options?: { cause?: unknown; exitCode?: number },
+    options?: { cause?: unknown; exitCode?: number; transient?: boolean; journalPath?: string },
   ) {
     super(code, `${message} (${describeLocation(location)})`, options);
     this.bucket = location.bucket;
     this.key = location.key;
     this.uploadId = location.uploadId;
     this.partNumber = location.partNumber;
+    this.transient = options?.transient ?? false;
+    this.journalPath = options?.journalPath;
   }
 }
 

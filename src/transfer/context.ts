@@ -192,6 +192,9 @@ export interface ResultFields {
   checksumType: "FULL_OBJECT" | "COMPOSITE" | null;
   verified: Verification;
   uploadId?: string;
+  partsResumed?: number;
+  partsSent?: number;
+  journalPath?: string;
 }
 
 /** The result object, emitted as the `complete` event and returned. */
@@ -211,13 +214,14 @@ export function buildResult(context: TransferContext, r: ResultFields): Transfer
     verified: r.verified,
     retries: r.summary.retries,
     throttles: r.summary.throttles,
-    partsResumed: 0,
-    partsSent: r.summary.parts.length,
+    partsResumed: r.partsResumed ?? 0,
+    partsSent: r.partsSent ?? r.summary.parts.length,
     durationMs: Math.round(context.events.elapsedMs()),
     notes: [...r.plan.adjustments, ...context.notes],
   };
   if (r.versionId) out.versionId = r.versionId;
   if (r.uploadId) out.uploadId = r.uploadId;
+  if (r.journalPath) out.journalPath = r.journalPath;
   context.events.emit({ type: "complete", result: out });
   return out;
 }

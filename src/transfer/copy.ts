@@ -16,7 +16,6 @@ import {
   runTransfer,
   startEvent,
   validateCommonOptions,
-  withAbortNote,
   type TransferContext,
 } from "./context.js";
 import {
@@ -28,19 +27,16 @@ import {
   type SourceRef,
 } from "./copy-source.js";
 import {
-  abortUpload,
   checksumTypeFor,
-  completeUpload,
-  createUpload,
-  ensureTags,
   headObject,
-  objectChecksum,
 } from "./multipart.js";
-import { resolveRetry, resolveSseCustomerKey, type CommonTransferOptions } from "./options.js";
+import { resolveSseCustomerKey, type CommonTransferOptions } from "./options.js";
 import type { TransferResult } from "./result.js";
-import { PartProgress, runParts, type PartJob, type RunPartsSummary } from "./run-parts.js";
-import { explainS3Error } from "./s3-errors.js";
-import { pickAttributes, withUploadId } from "./upload.js";
+import { PartProgress, type PartJob, type RunPartsSummary } from "./run-parts.js";
+import { journalFor, pickAttributes, withUploadId } from "./upload.js";
+import { runMultipart } from "./multipart-transfer.js";
+import { journalHeader } from "./journal-header.js";
+import type { JournalHeader } from "../journal/format.js";
 import { unquote, verifyObject } from "./verify.js";
 import { readChecksum } from "../s3/checksum-fields.js";
 
@@ -60,7 +56,7 @@ export interface CopyOptions extends CommonTransferOptions {
   expectedSourceBucketOwner?: string;
 }
 
-interface CopyContext extends TransferContext {
+export interface CopyContext extends TransferContext {
   options: CopyOptions;
   source: SourceObject;
   access: SourceAccess;
@@ -323,7 +319,7 @@ function copySourceSsec(key: SseCustomerKey | undefined) {
     : {};
 }
 
-function* copyJobs(context: CopyContext, plan: TransferPlan): Generator<PartJob> {
+export function* copyJobs(context: CopyContext, plan: TransferPlan, skip: ReadonlySet<number> = new Set()): Generator<PartJob> {
   const { source } = context;
   const pinned = {
     bucket: source.bucket,
@@ -332,6 +328,7 @@ function* copyJobs(context: CopyContext, plan: TransferPlan): Generator<PartJob>
     ...(source.etag ? { etag: source.etag } : {}),
   };
   for (const range of partRanges(plan)) {
+    if (skip.has(range.partNumber)) continue;
     yield {
       partNumber: range.partNumber,
       bytes: range.size,
@@ -355,78 +352,74 @@ function* copyJobs(context: CopyContext, plan: TransferPlan): Generator<PartJob>
 }
 
 async function copyMultipart(context: CopyContext, plan: TransferPlan): Promise<TransferResult> {
-  const { options, events, concurrency, dest, algorithm, source } = context;
-  const uploadId = await createUpload(dest, context.attributes, algorithm, options.signal);
-  const location = { bucket: dest.bucket, key: dest.key, uploadId };
-  const progress = new PartProgress(concurrency.max);
-  const totals = { totalBytes: source.size, partCount: plan.partCount };
-  events.emit(startEvent(context, plan, source.size, "multipart", uploadId));
-  events.track(progress, () => totals, concurrency);
-  let summary: RunPartsSummary;
-  let completed: { etag: string; versionId?: string };
-  let checksum: string | null;
-  try {
-    summary = await runParts(withUploadId(copyJobs(context, plan), uploadId), {
-      pool: context.pool,
-      concurrency,
-      retry: resolveRetry(options.retry),
-      location,
-      emit: events.emit,
-      progress,
-      ...(options.signal ? { signal: options.signal } : {}),
-    });
-    // Some servers (this Ceph) ignore the if-match pin on UploadPartCopy: look again before completing.
-    await checkSourceUnchanged(source, context.access, location);
-    checksum = objectChecksum(algorithm, summary.parts);
-    const sourceFull = sourceFullObjectChecksum(context);
-    if (checksum && sourceFull && checksum !== sourceFull) {
-      throw new TransferError(
-        "VERIFICATION_FAILED",
-        `the copied parts' ${algorithm} values combine to ${checksum}, but the source's is ${sourceFull}`,
-        location,
-      );
-    }
-    completed = await completeUpload(dest, uploadId, summary.parts, algorithm, checksum, source.size);
-  } catch (error) {
-    events.stop();
-    const aborted = await abortUpload(dest, uploadId);
-    const cause = options.signal?.aborted
-      ? options.signal.reason
-      : await sourceChangeBehind(context, error, location);
-    throw withAbortNote(explainS3Error(cause, location, "the copy"), aborted, location);
-  }
-  events.stop(progress, totals, concurrency);
-  const tagNote = await ensureTags(dest, completed.versionId, context.attributes.tagging);
-  if (tagNote) context.notes.push(tagNote);
-  const head = await headObject(dest, completed.versionId);
-  const sourceFull = sourceFullObjectChecksum(context);
-  const sameLayout = plan.layout === "source";
-  const verified = verifyObject(head, {
-    bucket: dest.bucket,
-    key: dest.key,
+  const { options, source } = context;
+  const journalPath = await journalFor(options);
+  return runMultipart(context, {
+    plan,
     size: source.size,
-    algorithm,
-    // Compare our combined part values with the source's own full-object value when it has one.
-    checksum: checksum ?? sourceFull ?? null,
-    ...(sameLayout && etagsComparable(context) ? { etag: unquote(source.etag) } : {}),
-    // With a layout the server reported, equal boundaries must give an equal ETag; an inferred one may be off.
-    etagMismatchIsError: source.layout === "server",
+    attributes: context.attributes,
+    jobs: (uploadId) => withUploadId(copyJobs(context, plan), uploadId),
+    ...(journalPath
+      ? { journal: { path: journalPath, header: (uploadId: string) => copyJournalHeader(context, plan, uploadId) } }
+      : {}),
+    resumeCommand: `s3xfer resume s3://${options.bucket}/${options.key}`,
+    beforeComplete: (_parts, checksum, location) => checkBeforeComplete(context, checksum, location),
+    diagnose: (error, location) => sourceChangeBehind(context, error, location),
+    expectations: (_parts, checksum) => expectationsFor(context, plan, checksum),
+    afterVerify: (result) => {
+      if (result.verified.etag === "differs") {
+        result.notes.push(
+          "the destination ETag differs from the source's: the inferred part layout was not the source's (the bytes are the same)",
+        );
+      }
+    },
   });
-  if (verified.etag === "differs") {
-    context.notes.push(
-      "the destination ETag differs from the source's: the inferred part layout was not the source's (the bytes are the same)",
+}
+
+export function copyJournalHeader(context: CopyContext, plan: TransferPlan, uploadId: string): JournalHeader {
+  const { source } = context;
+  return journalHeader(
+    context,
+    "copy",
+    {
+      kind: "s3",
+      bucket: source.bucket,
+      key: source.key,
+      ...(source.versionId ? { versionId: source.versionId } : {}),
+      etag: source.etag,
+      size: source.size,
+    },
+    plan,
+    uploadId,
+    context.attributes,
+    { sourceLayout: source.layout },
+  );
+}
+
+/**
+ * Some servers (this Ceph) ignore the if-match pin on UploadPartCopy: look at the source again before
+ * completing. And where the server returned part checksums and the source has a full-object value, they
+ * must combine to it — a copy that does not match its source is never completed.
+ */
+export async function checkBeforeComplete(context: CopyContext, checksum: string | null, location: { bucket: string; key: string; uploadId: string }): Promise<void> {
+  await checkSourceUnchanged(context.source, context.access, location);
+  const sourceFull = sourceFullObjectChecksum(context);
+  if (checksum && sourceFull && checksum !== sourceFull) {
+    throw new TransferError(
+      "VERIFICATION_FAILED",
+      `the copied parts' ${context.algorithm} values combine to ${checksum}, but the source's is ${sourceFull}`,
+      location,
     );
   }
-  return buildResult(context, {
-    request: "multipart",
-    size: source.size,
-    plan,
-    etag: completed.etag || head.ETag || "",
-    versionId: completed.versionId ?? head.VersionId,
-    summary,
-    checksum,
-    checksumType: checksumTypeFor(algorithm),
-    verified,
-    uploadId,
-  });
+}
+
+export function expectationsFor(context: CopyContext, plan: TransferPlan, checksum: string | null) {
+  const sameLayout = plan.layout === "source";
+  return {
+    // Compare our combined part values with the server's, else the source's own full-object value.
+    checksum: checksum ?? sourceFullObjectChecksum(context) ?? null,
+    ...(sameLayout && etagsComparable(context) ? { etag: unquote(context.source.etag) } : {}),
+    // With a layout the server reported, equal boundaries must give an equal ETag; an inferred one may be off.
+    etagMismatchIsError: context.source.layout === "server",
+  };
 }

@@ -31,6 +31,18 @@ export interface CommonTransferOptions extends ConnectionOptions, EventOptions, 
   multipartThreshold?: number;
   forceMultipart?: boolean;
   signal?: AbortSignal;
+  /**
+   * When `signal` aborts, stop starting parts, let the running ones finish, and keep the multipart upload
+   * with its journal for `resume` instead of aborting it.
+   */
+  keepForResume?: boolean;
+  /** Keep the upload (and journal) even after a permanent failure, for inspection or a later resume. */
+  keepOnError?: boolean;
+  /**
+   * The journal file for a multipart transfer (default: one per destination under $XDG_STATE_HOME/s3xfer),
+   * or false for none. A transfer without a journal cannot be resumed.
+   */
+  journal?: string | false;
   retry?: Partial<RetryPolicy>;
   /** Cancel and retry a request that has sent or received nothing for this long (default 120 s). */
   idleTimeoutMs?: number;

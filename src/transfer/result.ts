@@ -37,5 +37,7 @@ export interface TransferResult {
   partsResumed: number;
   partsSent: number;
   durationMs: number;
+  /** The journal that recorded this transfer (multipart with a journal). */
+  journalPath?: string;
   notes: string[];
 }

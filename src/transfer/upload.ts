@@ -7,28 +7,23 @@ import { partRanges, planUpload, type TransferPlan } from "../planner/index.js";
 import { guessContentType } from "../s3/content-type.js";
 import type { ObjectAttributes } from "../s3/object-attributes.js";
 import type { FileIdentity, PartBody, PartTask } from "../workers/tasks.js";
+import type { FileSourceIdentity, JournalHeader } from "../journal/format.js";
+import { Journal } from "../journal/journal.js";
+import { defaultJournalPath } from "../journal/location.js";
 import {
   buildResult,
   createContext,
   runTransfer,
   startEvent,
   validateCommonOptions,
-  withAbortNote,
   type TransferContext,
 } from "./context.js";
-import {
-  abortUpload,
-  checksumTypeFor,
-  completeUpload,
-  createUpload,
-  ensureTags,
-  headObject,
-  objectChecksum,
-} from "./multipart.js";
+import { journalHeader } from "./journal-header.js";
+import { headObject } from "./multipart.js";
+import { runMultipart } from "./multipart-transfer.js";
 import { resolveRetry, type CommonTransferOptions } from "./options.js";
 import type { TransferResult } from "./result.js";
-import { PartProgress, runParts, type PartDone, type PartJob, type RunPartsSummary } from "./run-parts.js";
-import { explainS3Error } from "./s3-errors.js";
+import { PartProgress, runParts, type PartJob } from "./run-parts.js";
 import { StreamParts } from "./stream-parts.js";
 import { verifyObject } from "./verify.js";
 
@@ -73,12 +68,12 @@ export async function upload(options: UploadOptions): Promise<TransferResult> {
   return runTransfer(context, async () => {
     if (!file) return uploadStream(context, plan, options.source as Readable);
     return plan.kind === "multipart"
-      ? uploadMultipart(context, plan, fileJobs(context, plan, file), plan.objectSize!)
+      ? uploadMultipart(context, plan, fileJobs(context, plan, file), plan.objectSize!, undefined, file)
       : uploadSingle(context, plan, { type: "file", file, start: 0, end: file.size });
   });
 }
 
-async function fileIdentity(path: string): Promise<FileIdentity> {
+export async function fileIdentity(path: string): Promise<FileSourceIdentity & FileIdentity> {
   const absolute = resolvePath(path);
   let info;
   try {
@@ -102,7 +97,7 @@ async function fileIdentity(path: string): Promise<FileIdentity> {
   } catch {
     throw new UsageError("SOURCE_UNREADABLE", `source file ${path} cannot be read (permission denied)`);
   }
-  return { path: absolute, size: info.size, mtimeMs: info.mtimeMs };
+  return { kind: "file", path: absolute, size: info.size, mtimeMs: info.mtimeMs, ino: info.ino, dev: info.dev };
 }
 
 const ATTRIBUTE_KEYS: (keyof ObjectAttributes)[] = [
@@ -126,7 +121,7 @@ export function pickAttributes(options: ObjectAttributes): ObjectAttributes {
 }
 
 async function uploadPartTask(
-  context: UploadContext,
+  context: TransferContext & { options: UploadOptions },
   partNumber: number,
   body: PartBody,
   progress: { counters: SharedArrayBuffer; slot: number },
@@ -145,8 +140,14 @@ async function uploadPartTask(
   };
 }
 
-function* fileJobs(context: UploadContext, plan: TransferPlan, file: FileIdentity): Generator<PartJob> {
+export function* fileJobs(
+  context: TransferContext & { options: UploadOptions },
+  plan: TransferPlan,
+  file: FileIdentity,
+  skip: ReadonlySet<number> = new Set(),
+): Generator<PartJob> {
   for (const range of partRanges(plan)) {
+    if (skip.has(range.partNumber)) continue;
     const body: PartBody = { type: "file", file, start: range.start, end: range.end };
     yield {
       partNumber: range.partNumber,
@@ -264,72 +265,49 @@ async function uploadMultipart(
   jobs: Iterable<PartJob> | AsyncIterable<PartJob>,
   size: number | null,
   stream?: StreamParts,
+  file?: FileSourceIdentity,
 ): Promise<TransferResult> {
-  const { options, events, concurrency, dest, algorithm } = context;
-  const uploadId = await createUpload(dest, context.attributes, algorithm, options.signal);
-  const location = { bucket: dest.bucket, key: dest.key, uploadId };
-  const progress = new PartProgress(concurrency.max);
-  const totals = () => ({
-    totalBytes: size ?? (stream?.done ? stream.bytesRead : null),
-    partCount:
-      plan.partCount ?? (stream?.done ? Math.max(1, Math.ceil(stream.bytesRead / plan.partSize)) : null),
-  });
-  events.emit(startEvent(context, plan, size, "multipart", uploadId));
-  events.track(progress, totals, concurrency);
-  let summary: RunPartsSummary;
-  let completed: { etag: string; versionId?: string };
-  let objectSize: number;
-  let checksum: string | null;
-  try {
-    summary = await runParts(withUploadId(jobs, uploadId), {
-      pool: context.pool,
-      concurrency,
-      retry: resolveRetry(options.retry),
-      location,
-      emit: events.emit,
-      progress,
-      ...(options.signal ? { signal: options.signal } : {}),
-      ...(stream ? { onPart: (part: PartDone) => stream.release(part.partNumber) } : {}),
-    });
-    objectSize = size ?? stream!.bytesRead;
-    checksum = objectChecksum(algorithm, summary.parts);
-    completed = await completeUpload(dest, uploadId, summary.parts, algorithm, checksum, objectSize);
-  } catch (error) {
-    events.stop();
-    const aborted = await abortUpload(dest, uploadId);
-    const cause = options.signal?.aborted ? options.signal.reason : error;
-    throw withAbortNote(explainS3Error(cause, location, "the upload"), aborted, location);
-  }
-  events.stop(progress, totals(), concurrency);
-  const tagNote = await ensureTags(dest, completed.versionId, context.attributes.tagging);
-  if (tagNote) context.notes.push(tagNote);
-  const head = await headObject(dest, completed.versionId);
-  const expectedEtag =
-    options.contentMd5 && etagIsMd5(context) && summary.parts.every((p) => p.md5)
-      ? multipartEtag(summary.parts.map((p) => Buffer.from(p.md5!, "hex")))
-      : undefined;
-  const verified = verifyObject(head, {
-    bucket: dest.bucket,
-    key: dest.key,
-    size: objectSize,
-    algorithm,
-    checksum,
-    ...(expectedEtag ? { etag: expectedEtag } : {}),
-    etagMismatchIsError: true,
-  });
-  return buildResult(context, {
-    request: "multipart",
-    size: objectSize,
+  const { options } = context;
+  const journalPath = file ? await journalFor(options) : undefined;
+  return runMultipart(context, {
     plan,
-    // Some servers (this Ceph) complete with an empty ETag: the HEAD has the real one.
-    etag: completed.etag || head.ETag || "",
-    versionId: completed.versionId ?? head.VersionId,
-    summary,
-    checksum,
-    checksumType: checksumTypeFor(algorithm),
-    verified,
-    uploadId,
+    size,
+    attributes: context.attributes,
+    jobs: (uploadId) => withUploadId(jobs, uploadId),
+    ...(stream ? { stream } : {}),
+    ...(journalPath && file
+      ? { journal: { path: journalPath, header: (uploadId: string) => uploadJournalHeader(context, plan, file, uploadId) } }
+      : {}),
+    resumeCommand: `s3xfer resume s3://${options.bucket}/${options.key}`,
+    expectations: (parts) => ({
+      ...(options.contentMd5 && etagIsMd5(context) && parts.every((p) => p.md5)
+        ? { etag: multipartEtag(parts.map((p) => Buffer.from(p.md5!, "hex"))) }
+        : {}),
+      etagMismatchIsError: true,
+    }),
   });
+}
+
+/**
+ * Where this transfer's journal goes, refusing to start over an unfinished transfer to the same destination
+ * (its upload is still on the server and would be orphaned).
+ */
+export async function journalFor(options: CommonTransferOptions): Promise<string | undefined> {
+  if (options.journal === false) return undefined;
+  const path = options.journal ?? defaultJournalPath(options.bucket, options.key);
+  const existing = await Journal.read(path).catch(() => undefined);
+  if (existing && !existing.end) {
+    throw new UsageError(
+      "USAGE",
+      `an unfinished transfer to s3://${options.bucket}/${options.key} is recorded in ${path}: ` +
+        `finish it with "s3xfer resume s3://${options.bucket}/${options.key}" or drop it with "s3xfer abort s3://${options.bucket}/${options.key}"`,
+    );
+  }
+  return path;
+}
+
+function uploadJournalHeader(context: UploadContext, plan: TransferPlan, file: FileSourceIdentity, uploadId: string): JournalHeader {
+  return journalHeader(context, "upload", file, plan, uploadId, context.attributes);
 }
 
 /** Gives each part task the upload id, which exists only after the jobs were set up. */

@@ -17,6 +17,7 @@ import { BufferPool, OpenFiles, SourceChangedError, checkIdentity, readFully } f
 import { workerClient } from "./worker-clients.js";
 import type {
   CopyPartTask,
+  DigestPartTask,
   PartBody,
   PartOutcome,
   PartTask,
@@ -36,7 +37,12 @@ export default async function runPartTask(task: PartTask): Promise<PartOutcome> 
   const partNumber = task.kind === "put-object" ? 1 : task.partNumber;
   const started = performance.now();
   try {
-    const result = task.kind === "copy-part" ? await copyPart(task) : await sendPart(task);
+    const result =
+      task.kind === "copy-part"
+        ? await copyPart(task)
+        : task.kind === "digest-part"
+          ? await digestPart(task)
+          : await sendPart(task);
     return { ok: true, partNumber, durationMs: performance.now() - started, ...result };
   } catch (error) {
     return {
@@ -172,6 +178,15 @@ async function digestFileRange(
   } finally {
     buffers.give(scratch);
   }
+}
+
+async function digestPart(task: DigestPartTask): Promise<SentPart> {
+  const { file, start, end } = task.body;
+  const digests = await files.use(file.path, async (handle) => {
+    await checkIdentity(handle, file);
+    return digestFileRange(handle, start, end, file.path, new PartDigests(task.checksumAlgorithm, true));
+  });
+  return { etag: "", bytes: end - start, ...(digests.checksum ? { checksum: digests.checksum } : {}), md5: digests.md5! };
 }
 
 /**

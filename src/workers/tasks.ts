@@ -9,7 +9,7 @@ import type { ObjectAttributes, RequestOwnership, SseCustomerKey } from "../s3/o
  * is read into SharedArrayBuffer-backed part buffers: the worker sees the same memory, nothing is copied,
  * and the buffer stays valid for a retry until the part succeeds.
  */
-export type PartTask = UploadPartTask | PutObjectTask | CopyPartTask;
+export type PartTask = UploadPartTask | PutObjectTask | CopyPartTask | DigestPartTask;
 
 /** The file as it was when the transfer planned it; a worker that sees it change fails the part. */
 export interface FileIdentity {
@@ -62,6 +62,17 @@ export interface CopyPartTask extends TaskBase {
   sseCustomer?: SseCustomerKey;
   sourceSseCustomer?: SseCustomerKey;
   expectedSourceBucketOwner?: string;
+}
+
+/**
+ * Re-reads a part of a local file and returns its digests without sending anything: how resume checks a
+ * part the server already has before trusting it (I/O only, no network).
+ */
+export interface DigestPartTask extends TaskBase {
+  kind: "digest-part";
+  partNumber: number;
+  body: Extract<PartBody, { type: "file" }>;
+  checksumAlgorithm?: ChecksumAlgorithm;
 }
 
 export interface PartSuccess {

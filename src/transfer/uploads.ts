@@ -1,0 +1,158 @@
+import { ListMultipartUploadsCommand, type S3Client } from "@aws-sdk/client-s3";
+import { Journal } from "../journal/journal.js";
+import { defaultJournalPath } from "../journal/location.js";
+import { createMainClient, type ConnectionOptions } from "../s3/client-settings.js";
+import { UsageError } from "../errors.js";
+import { listParts } from "./list-parts.js";
+import { abortUpload } from "./multipart.js";
+import { explainS3Error } from "./s3-errors.js";
+
+export interface InProgressUpload {
+  bucket: string;
+  key: string;
+  uploadId: string;
+  initiated: Date | undefined;
+  ageMs: number | undefined;
+  parts: number;
+  bytes: number;
+  /** The local journal that can resume it, if there is one on this machine. */
+  journal: string | undefined;
+}
+
+/** Multipart uploads in progress under s3://bucket/prefix, with what they hold so far. */
+export async function listUploads(
+  bucket: string,
+  prefix: string,
+  connection: ConnectionOptions = {},
+  now = Date.now(),
+): Promise<InProgressUpload[]> {
+  const client = createMainClient(connection);
+  try {
+    const uploads: InProgressUpload[] = [];
+    let keyMarker: string | undefined;
+    let uploadIdMarker: string | undefined;
+    for (;;) {
+      const page = await client
+        .send(
+          new ListMultipartUploadsCommand({
+            Bucket: bucket,
+            ...(prefix ? { Prefix: prefix } : {}),
+            ...(keyMarker ? { KeyMarker: keyMarker } : {}),
+            ...(uploadIdMarker ? { UploadIdMarker: uploadIdMarker } : {}),
+          }),
+        )
+        .catch((error: unknown) => {
+          throw explainS3Error(error, { bucket, key: prefix }, "listing uploads");
+        });
+      for (const upload of page.Uploads ?? []) {
+        if (!upload.Key || !upload.UploadId) continue;
+        uploads.push(await describeUpload(client, bucket, upload.Key, upload.UploadId, upload.Initiated, now));
+      }
+      if (!page.IsTruncated) break;
+      keyMarker = page.NextKeyMarker;
+      uploadIdMarker = page.NextUploadIdMarker;
+    }
+    return uploads;
+  } finally {
+    if (!connection.client) client.destroy();
+  }
+}
+
+async function describeUpload(
+  client: S3Client,
+  bucket: string,
+  key: string,
+  uploadId: string,
+  initiated: Date | undefined,
+  now: number,
+): Promise<InProgressUpload> {
+  const parts = await listParts({ client, bucket, key }, uploadId).catch(() => new Map());
+  let bytes = 0;
+  for (const part of parts.values()) bytes += Math.max(0, part.size);
+  const path = defaultJournalPath(bucket, key);
+  const journal = await Journal.read(path).then(
+    (j) => (j.header.uploadId === uploadId && !j.end ? path : undefined),
+    () => undefined,
+  );
+  return {
+    bucket,
+    key,
+    uploadId,
+    initiated,
+    ageMs: initiated ? now - initiated.getTime() : undefined,
+    parts: parts.size,
+    bytes,
+    journal,
+  };
+}
+
+/** Aborts the uploads older than `olderThanMs` (all listed, aborted unless dryRun). */
+export async function cleanUploads(
+  bucket: string,
+  prefix: string,
+  olderThanMs: number,
+  options: ConnectionOptions & { dryRun?: boolean } = {},
+): Promise<{ aborted: InProgressUpload[]; kept: InProgressUpload[] }> {
+  const uploads = await listUploads(bucket, prefix, options);
+  const old = uploads.filter((u) => u.ageMs !== undefined && u.ageMs >= olderThanMs);
+  const kept = uploads.filter((u) => !old.includes(u));
+  if (!options.dryRun) {
+    const client = createMainClient(options);
+    try {
+      for (const upload of old) {
+        await abortUpload({ client, bucket, key: upload.key }, upload.uploadId);
+        if (upload.journal) await markAborted(upload.journal, "aborted by uploads clean");
+      }
+    } finally {
+      if (!options.client) client.destroy();
+    }
+  }
+  return { aborted: old, kept };
+}
+
+async function markAborted(path: string, reason: string): Promise<void> {
+  const journal = await Journal.append(path);
+  await journal.finish({ type: "aborted", reason });
+  await journal.close();
+}
+
+/**
+ * Aborts a transfer's multipart upload: the one a journal records, or an explicit upload id. The journal,
+ * if any, is closed as aborted so nothing tries to resume it.
+ */
+export async function abortTransfer(
+  target: { journalPath: string } | { bucket: string; key: string; uploadId: string },
+  connection: ConnectionOptions = {},
+): Promise<{ bucket: string; key: string; uploadId: string }> {
+  let bucket: string;
+  let key: string;
+  let uploadId: string;
+  let journalPath: string | undefined;
+  let endpoint: string | undefined;
+  if ("journalPath" in target) {
+    const journal = await Journal.read(target.journalPath).catch(() => {
+      throw new UsageError("USAGE", `no journal at ${target.journalPath}: name the upload with --upload-id`);
+    });
+    if (journal.end) {
+      throw new UsageError("USAGE", `the transfer in ${target.journalPath} has already ${journal.end.type === "completed" ? "completed" : "been aborted"}`);
+    }
+    ({ bucket, key } = journal.header.destination);
+    uploadId = journal.header.uploadId;
+    journalPath = target.journalPath;
+    endpoint = journal.header.destination.endpoint;
+  } else {
+    ({ bucket, key, uploadId } = target);
+    const path = defaultJournalPath(bucket, key);
+    const journal = await Journal.read(path).catch(() => undefined);
+    if (journal && !journal.end && journal.header.uploadId === uploadId) journalPath = path;
+  }
+  // A journal remembers the endpoint its upload lives on.
+  const client = createMainClient(connection.endpoint || connection.client || !endpoint ? connection : { ...connection, endpoint });
+  try {
+    await abortUpload({ client, bucket, key }, uploadId);
+  } finally {
+    if (!connection.client) client.destroy();
+  }
+  if (journalPath) await markAborted(journalPath, "aborted by s3xfer abort");
+  return { bucket, key, uploadId };
+}
