@@ -4,6 +4,8 @@
  */
 export { upload, type UploadOptions } from "./transfer/upload.js";
 export { copy, type CopyOptions, type CopyProps } from "./transfer/copy.js";
+export { resume, type ResumeOptions } from "./transfer/resume.js";
+export { listUploads, cleanUploads, abortTransfer, type InProgressUpload } from "./transfer/uploads.js";
 export type { CommonTransferOptions } from "./transfer/options.js";
 export type { TransferResult, Verification } from "./transfer/result.js";
 export type { TransferEvent, TransferProgress, EventOptions } from "./transfer/events.js";

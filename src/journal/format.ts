@@ -44,6 +44,10 @@ export interface JournalHeader {
   createdAt: string;
   source: SourceIdentity;
   destination: { bucket: string; key: string; endpoint?: string; region?: string };
+  /**
+   * Empty in the header as written: the header goes to disk before CreateMultipartUpload, so a crash in
+   * between leaves a journal that knows an upload may exist. The id follows in an `upload` line.
+   */
   uploadId: string;
   plan: JournalPlan;
   checksumAlgorithm: ChecksumAlgorithm | null;
@@ -79,7 +83,12 @@ export interface JournalEnd {
   result?: unknown;
 }
 
-export type JournalLine = JournalHeader | JournalPart | JournalEnd;
+export interface JournalUpload {
+  type: "upload";
+  uploadId: string;
+}
+
+export type JournalLine = JournalHeader | JournalUpload | JournalPart | JournalEnd;
 
 export interface ParsedJournal {
   header: JournalHeader;
@@ -128,14 +137,18 @@ export function parseJournal(text: string): ParsedJournal {
     records.push(checkLine(record, i + 1));
   }
   const header = records[0];
-  if (!header || header.type !== "header") throw new JournalFormatError("the first line is not a journal header");
+  if (!header || header.type !== "header")
+    throw new JournalFormatError("the first line is not a journal header");
   if (header.version !== JOURNAL_VERSION) {
-    throw new JournalFormatError(`journal format version ${header.version} is not supported (this s3xfer reads ${JOURNAL_VERSION})`);
+    throw new JournalFormatError(
+      `journal format version ${header.version} is not supported (this s3xfer reads ${JOURNAL_VERSION})`,
+    );
   }
   const parts = new Map<number, JournalPart>();
   let end: JournalEnd | undefined;
   for (const record of records.slice(1)) {
     if (record.type === "part") parts.set(record.partNumber, record);
+    else if (record.type === "upload") header.uploadId = record.uploadId;
     else if (record.type === "completed" || record.type === "aborted") end = record;
     else throw new JournalFormatError("a second header");
   }
@@ -154,9 +167,17 @@ function checkLine(record: unknown, lineNumber: number): JournalLine {
       }
       return line;
     case "part":
-      if (!Number.isInteger(line.partNumber) || typeof line.etag !== "string" || typeof line.size !== "number") {
+      if (
+        !Number.isInteger(line.partNumber) ||
+        typeof line.etag !== "string" ||
+        typeof line.size !== "number"
+      ) {
         throw new JournalFormatError(`line ${lineNumber}: incomplete part`);
       }
+      return line;
+    case "upload":
+      if (typeof line.uploadId !== "string")
+        throw new JournalFormatError(`line ${lineNumber}: incomplete upload line`);
       return line;
     case "completed":
     case "aborted":

@@ -1,6 +1,13 @@
 import { mkdir, open, readFile, type FileHandle } from "node:fs/promises";
 import { dirname } from "node:path";
-import { parseJournal, serializeLine, type JournalEnd, type JournalHeader, type JournalPart, type ParsedJournal } from "./format.js";
+import {
+  parseJournal,
+  serializeLine,
+  type JournalEnd,
+  type JournalHeader,
+  type JournalPart,
+  type ParsedJournal,
+} from "./format.js";
 
 /** How long a finished part may wait for its fsync: a crash loses at most this much, and resume re-checks it. */
 const FSYNC_INTERVAL_MS = 200;
@@ -38,6 +45,11 @@ export class Journal {
 
   static async read(path: string): Promise<ParsedJournal> {
     return parseJournal(await readFile(path, "utf8"));
+  }
+
+  /** Records the upload id, durably, as soon as CreateMultipartUpload returns it. */
+  async uploadCreated(uploadId: string): Promise<void> {
+    await this.write(serializeLine({ type: "upload", uploadId }), true);
   }
 
   /** Records a finished part. Resolves once the line is written (durable within FSYNC_INTERVAL_MS). */

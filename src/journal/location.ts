@@ -18,6 +18,10 @@ export function journalFileName(bucket: string, key: string): string {
   return `${readable}.${hash}.jsonl`;
 }
 
-export function defaultJournalPath(bucket: string, key: string, env: NodeJS.ProcessEnv = process.env): string {
+export function defaultJournalPath(
+  bucket: string,
+  key: string,
+  env: NodeJS.ProcessEnv = process.env,
+): string {
   return join(journalDirectory(env), journalFileName(bucket, key));
 }

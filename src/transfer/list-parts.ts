@@ -30,7 +30,11 @@ export async function listParts(dest: Destination, uploadId: string): Promise<Ma
     for (const part of page.Parts ?? []) {
       if (part.PartNumber === undefined) continue;
       const checksum =
-        part.ChecksumCRC64NVME ?? part.ChecksumCRC32 ?? part.ChecksumCRC32C ?? part.ChecksumSHA1 ?? part.ChecksumSHA256;
+        part.ChecksumCRC64NVME ??
+        part.ChecksumCRC32 ??
+        part.ChecksumCRC32C ??
+        part.ChecksumSHA1 ??
+        part.ChecksumSHA256;
       parts.set(part.PartNumber, {
         partNumber: part.PartNumber,
         etag: part.ETag ?? "",

@@ -37,7 +37,10 @@ export interface MultipartSpec {
   /** Last checks before Complete (copy: the source is unchanged; part checksums match the source's). */
   beforeComplete?: (parts: PartDone[], checksum: string | null, location: Location) => Promise<void>;
   /** What the finished object must match, beyond its size. */
-  expectations: (parts: PartDone[], checksum: string | null) => Pick<Expectations, "etag" | "etagMismatchIsError"> & {
+  expectations: (
+    parts: PartDone[],
+    checksum: string | null,
+  ) => Pick<Expectations, "etag" | "etagMismatchIsError"> & {
     checksum?: string | null;
   };
   afterVerify?: (result: TransferResult) => void;
@@ -50,7 +53,10 @@ export interface MultipartSpec {
 type Location = { bucket: string; key: string; uploadId: string };
 
 /** Stops handing out parts once `stop` fires; parts already running finish. */
-async function* untilStopped(jobs: Iterable<PartJob> | AsyncIterable<PartJob>, stop: AbortSignal | undefined) {
+async function* untilStopped(
+  jobs: Iterable<PartJob> | AsyncIterable<PartJob>,
+  stop: AbortSignal | undefined,
+) {
   for await (const job of jobs) {
     if (stop?.aborted) return;
     yield job;
@@ -75,16 +81,43 @@ export async function runMultipart(context: TransferContext, spec: MultipartSpec
   const stop = options.keepForResume ? options.signal : undefined;
   const cancel = options.keepForResume ? undefined : options.signal;
 
-  const uploadId = spec.resumed?.uploadId ?? (await createUpload(dest, spec.attributes, algorithm, cancel));
-  const location: Location = { bucket: dest.bucket, key: dest.key, uploadId };
   let journal: Journal | undefined;
-  try {
-    if (spec.resumed) journal = await Journal.append(spec.resumed.journalPath);
-    else if (spec.journal) journal = await Journal.create(spec.journal.path, spec.journal.header(uploadId));
-  } catch (error) {
-    if (!spec.resumed) await abortUpload(dest, uploadId);
-    throw new TransferError("JOURNAL", `cannot write the journal: ${(error as Error).message}; use --no-journal to go without`, location, { cause: error });
+  let uploadId: string;
+  if (spec.resumed) {
+    uploadId = spec.resumed.uploadId;
+    journal = await Journal.append(spec.resumed.journalPath);
+    // A resume that found no upload (a crash before CreateMultipartUpload answered) creates it now.
+    if (!uploadId) {
+      uploadId = await createUpload(dest, spec.attributes, algorithm, cancel);
+      await journal.uploadCreated(uploadId);
+    }
+  } else {
+    // The journal goes to disk before the upload exists, so no crash can leave an upload nobody knows of.
+    try {
+      if (spec.journal) journal = await Journal.create(spec.journal.path, spec.journal.header(""));
+    } catch (error) {
+      throw new TransferError(
+        "JOURNAL",
+        `cannot write the journal: ${(error as Error).message}; use --no-journal to go without`,
+        { bucket: dest.bucket, key: dest.key },
+        { cause: error },
+      );
+    }
+    try {
+      uploadId = await createUpload(dest, spec.attributes, algorithm, cancel);
+    } catch (error) {
+      await journal?.finish({ type: "aborted", reason: "CreateMultipartUpload failed" });
+      await journal?.close();
+      throw error;
+    }
+    try {
+      await journal?.uploadCreated(uploadId);
+    } catch (error) {
+      await abortUpload(dest, uploadId);
+      throw error;
+    }
   }
+  const location: Location = { bucket: dest.bucket, key: dest.key, uploadId };
   const journalPath = journal?.path;
 
   const done = spec.resumed?.done ?? [];
@@ -95,7 +128,9 @@ export async function runMultipart(context: TransferContext, spec: MultipartSpec
   const stream = spec.stream;
   const totals = () => ({
     totalBytes: spec.size ?? (stream?.done ? stream.bytesRead : null),
-    partCount: spec.plan.partCount ?? (stream?.done ? Math.max(1, Math.ceil(stream.bytesRead / spec.plan.partSize)) : null),
+    partCount:
+      spec.plan.partCount ??
+      (stream?.done ? Math.max(1, Math.ceil(stream.bytesRead / spec.plan.partSize)) : null),
   });
   events.emit(startEvent(context, spec.plan, spec.size, "multipart", uploadId));
   events.track(progress, totals, concurrency);
@@ -164,7 +199,12 @@ export async function runMultipart(context: TransferContext, spec: MultipartSpec
   });
   spec.afterVerify?.(result);
   if (journal) {
-    await journal.finish({ type: "completed", etag: result.etag, ...(result.versionId ? { versionId: result.versionId } : {}), result });
+    await journal.finish({
+      type: "completed",
+      etag: result.etag,
+      ...(result.versionId ? { versionId: result.versionId } : {}),
+      result,
+    });
     await journal.close();
   }
   return result;
@@ -198,7 +238,12 @@ async function failMultipart(
       interrupted ? "INTERRUPTED" : failure.code,
       `${what}; the upload was kept and can be resumed${how} (journal ${journal!.path})`,
       location,
-      { cause: failure, exitCode: interrupted ? 130 : failure.exitCode, transient: failure.transient, journalPath: journal!.path },
+      {
+        cause: failure,
+        exitCode: interrupted ? 130 : failure.exitCode,
+        transient: failure.transient,
+        journalPath: journal!.path,
+      },
     );
   }
   const aborted = await abortUpload(dest, location.uploadId);

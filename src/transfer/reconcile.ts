@@ -13,7 +13,14 @@ export interface LocalDigest {
 }
 
 export type PartVerdict =
-  | { partNumber: number; done: true; how: "journal" | "adopted"; etag: string; checksum?: string; md5?: string }
+  | {
+      partNumber: number;
+      done: true;
+      how: "journal" | "adopted";
+      etag: string;
+      checksum?: string;
+      md5?: string;
+    }
   | { partNumber: number; done: false; why: string };
 
 export interface ReconcileInput {
@@ -38,26 +45,58 @@ export interface ReconcileInput {
 export function reconcilePart(input: ReconcileInput): PartVerdict {
   const { range, journal, server, local } = input;
   const n = range.partNumber;
-  if (!server) return { partNumber: n, done: false, why: journal ? "in the journal but not on the server" : "not sent" };
+  if (!server)
+    return { partNumber: n, done: false, why: journal ? "in the journal but not on the server" : "not sent" };
   if (server.size !== range.size) {
-    return { partNumber: n, done: false, why: `the server's part has ${server.size} bytes, the plan ${range.size}` };
+    return {
+      partNumber: n,
+      done: false,
+      why: `the server's part has ${server.size} bytes, the plan ${range.size}`,
+    };
   }
   const etag = server.etag;
   if (input.operation === "copy") {
-    if (journal && unquote(journal.etag) !== unquote(etag)) return { partNumber: n, done: false, why: "ETag differs from the journal's" };
-    return { partNumber: n, done: true, how: journal ? "journal" : "adopted", etag, ...(journal?.checksum ? { checksum: journal.checksum } : {}) };
+    if (journal && unquote(journal.etag) !== unquote(etag))
+      return { partNumber: n, done: false, why: "ETag differs from the journal's" };
+    return {
+      partNumber: n,
+      done: true,
+      how: journal ? "journal" : "adopted",
+      etag,
+      ...(journal?.checksum ? { checksum: journal.checksum } : {}),
+    };
   }
   if (!local) return { partNumber: n, done: false, why: "the local bytes could not be re-read" };
   if (input.etagIsMd5 && unquote(etag) !== local.md5) {
     return { partNumber: n, done: false, why: "the server's part is not the file's bytes (MD5 differs)" };
   }
   if (journal) {
-    if (unquote(journal.etag) !== unquote(etag)) return { partNumber: n, done: false, why: "ETag differs from the journal's" };
+    if (unquote(journal.etag) !== unquote(etag))
+      return { partNumber: n, done: false, why: "ETag differs from the journal's" };
     if (journal.checksum && local.checksum && journal.checksum !== local.checksum) {
-      return { partNumber: n, done: false, why: "the file's bytes changed (checksum differs from the journal's)" };
+      return {
+        partNumber: n,
+        done: false,
+        why: "the file's bytes changed (checksum differs from the journal's)",
+      };
     }
-    return { partNumber: n, done: true, how: "journal", etag, ...(local.checksum ? { checksum: local.checksum } : {}), md5: local.md5 };
+    return {
+      partNumber: n,
+      done: true,
+      how: "journal",
+      etag,
+      ...(local.checksum ? { checksum: local.checksum } : {}),
+      md5: local.md5,
+    };
   }
-  if (!input.etagIsMd5) return { partNumber: n, done: false, why: "not in the journal and its ETag cannot be checked" };
-  return { partNumber: n, done: true, how: "adopted", etag, ...(local.checksum ? { checksum: local.checksum } : {}), md5: local.md5 };
+  if (!input.etagIsMd5)
+    return { partNumber: n, done: false, why: "not in the journal and its ETag cannot be checked" };
+  return {
+    partNumber: n,
+    done: true,
+    how: "adopted",
+    etag,
+    ...(local.checksum ? { checksum: local.checksum } : {}),
+    md5: local.md5,
+  };
 }

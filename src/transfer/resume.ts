@@ -1,17 +1,31 @@
 import { stat } from "node:fs/promises";
 import { UsageError } from "../errors.js";
-import { JournalFormatError, type JournalHeader, type JournalPlan, type ParsedJournal } from "../journal/format.js";
+import {
+  JournalFormatError,
+  type JournalHeader,
+  type JournalPlan,
+  type ParsedJournal,
+} from "../journal/format.js";
 import { Journal } from "../journal/journal.js";
 import { partRange, partRanges, type TransferPlan } from "../planner/index.js";
 import type { ObjectAttributes } from "../s3/object-attributes.js";
 import { classifyError } from "../s3/error-class.js";
 import type { PartOutcome } from "../workers/tasks.js";
-import { createContext, runTransfer, validateCommonOptions, type TransferContext } from "./context.js";
+import {
+  buildResult,
+  createContext,
+  runTransfer,
+  validateCommonOptions,
+  type TransferContext,
+} from "./context.js";
 import { copy, copyJobs, checkBeforeComplete, expectationsFor, type CopyContext } from "./copy.js";
 import { headSource, type SourceAccess, type SourceObject } from "./copy-source.js";
 import type { EventOptions } from "./events.js";
 import { listParts, type ServerPart } from "./list-parts.js";
-import { abortUpload } from "./multipart.js";
+import { abortUpload, headObject } from "./multipart.js";
+import { ListMultipartUploadsCommand } from "@aws-sdk/client-s3";
+import { etagPartCount, type PartRange } from "../planner/index.js";
+import { verifyObject } from "./verify.js";
 import { runMultipart } from "./multipart-transfer.js";
 import { sseKeyMd5 } from "./journal-header.js";
 import type { CommonTransferOptions } from "./options.js";
@@ -46,10 +60,18 @@ export interface ResumeOptions extends ConnectionOptions, EventOptions {
 export async function resume(journalPath: string, options: ResumeOptions = {}): Promise<TransferResult> {
   const journal = await readJournal(journalPath);
   const { header } = journal;
-  const location = { bucket: header.destination.bucket, key: header.destination.key, uploadId: header.uploadId };
+  const location = {
+    bucket: header.destination.bucket,
+    key: header.destination.key,
+    uploadId: header.uploadId,
+  };
   if (journal.end?.type === "completed") {
     const result = journal.end.result as TransferResult | undefined;
-    if (!result) throw new UsageError("USAGE", `the transfer in ${journalPath} has completed; there is nothing to resume`);
+    if (!result)
+      throw new UsageError(
+        "USAGE",
+        `the transfer in ${journalPath} has completed; there is nothing to resume`,
+      );
     options.onEvent?.({ type: "note", message: "this transfer had already completed" });
     options.onEvent?.({ type: "complete", result });
     return result;
@@ -64,7 +86,8 @@ export async function resume(journalPath: string, options: ResumeOptions = {}): 
   if (options.restart) return restart(journalPath, header, common, options);
   checkSseKey(header, options);
 
-  if (header.operation === "upload") return resumeUpload(journalPath, journal, common as UploadOptions & { contentMd5: boolean }, location);
+  if (header.operation === "upload")
+    return resumeUpload(journalPath, journal, common as UploadOptions & { contentMd5: boolean }, location);
   return resumeCopy(journalPath, journal, common, options, location);
 }
 
@@ -73,15 +96,22 @@ async function readJournal(path: string): Promise<ParsedJournal> {
     return await Journal.read(path);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === "ENOENT") {
-      throw new UsageError("USAGE", `no journal at ${path}: nothing to resume (was the transfer run with --no-journal?)`);
+      throw new UsageError(
+        "USAGE",
+        `no journal at ${path}: nothing to resume (was the transfer run with --no-journal?)`,
+      );
     }
-    if (error instanceof JournalFormatError) throw new UsageError("JOURNAL", `${path} is not a usable journal: ${error.message}`);
+    if (error instanceof JournalFormatError)
+      throw new UsageError("JOURNAL", `${path} is not a usable journal: ${error.message}`);
     throw error;
   }
 }
 
 /** The transfer's options as the first run had them (from the journal), with this run's connection. */
-function commonOptions(header: JournalHeader, options: ResumeOptions): CommonTransferOptions & { contentMd5: boolean } {
+function commonOptions(
+  header: JournalHeader,
+  options: ResumeOptions,
+): CommonTransferOptions & { contentMd5: boolean } {
   const attributes: ObjectAttributes = { ...header.attributes };
   if (attributes.expires) attributes.expires = new Date(attributes.expires);
   const endpoint = options.endpoint ?? (options.client ? undefined : header.destination.endpoint);
@@ -104,12 +134,22 @@ function commonOptions(header: JournalHeader, options: ResumeOptions): CommonTra
 
 function checkSseKey(header: JournalHeader, options: ResumeOptions): void {
   if (!header.sseCustomerKeyMd5) return;
-  const validated = validateCommonOptions({ bucket: "b", key: "k", ...(options.sseCustomerKey !== undefined ? { sseCustomerKey: options.sseCustomerKey } : {}) });
+  const validated = validateCommonOptions({
+    bucket: "b",
+    key: "k",
+    ...(options.sseCustomerKey !== undefined ? { sseCustomerKey: options.sseCustomerKey } : {}),
+  });
   if (!validated.sseCustomer) {
-    throw new UsageError("USAGE", "this transfer is encrypted with SSE-C: give the same key again with --sse-c-key (the journal keeps only its MD5)");
+    throw new UsageError(
+      "USAGE",
+      "this transfer is encrypted with SSE-C: give the same key again with --sse-c-key (the journal keeps only its MD5)",
+    );
   }
   if (sseKeyMd5(validated.sseCustomer.key) !== header.sseCustomerKeyMd5) {
-    throw new UsageError("USAGE", "the SSE-C key given is not the one this transfer was started with (its MD5 differs)");
+    throw new UsageError(
+      "USAGE",
+      "the SSE-C key given is not the one this transfer was started with (its MD5 differs)",
+    );
   }
 }
 
@@ -158,26 +198,110 @@ async function restart(
   return copy({
     ...fresh,
     source: { bucket, key },
-    ...(options.sourceSseCustomerKey !== undefined ? { sourceSseCustomerKey: options.sourceSseCustomerKey } : {}),
+    ...(options.sourceSseCustomerKey !== undefined
+      ? { sourceSseCustomerKey: options.sourceSseCustomerKey }
+      : {}),
   });
 }
 
-/** Asks the server for the upload's parts; a missing upload means there is nothing left to resume. */
-async function serverParts(context: TransferContext, header: JournalHeader): Promise<Map<number, ServerPart>> {
+/**
+ * The upload this journal's transfer uses. A journal without an upload id was cut off between writing its
+ * header and CreateMultipartUpload's answer: the upload may exist, so look for one on that key started since
+ * the journal was, adopt it, and abort any other such (they are ours too, and would be orphans).
+ */
+async function recordedUpload(context: TransferContext, header: JournalHeader): Promise<string> {
+  if (header.uploadId) return header.uploadId;
+  const since = Date.parse(header.createdAt) - 60_000;
+  const response = await context.dest.client.send(
+    new ListMultipartUploadsCommand({ Bucket: context.dest.bucket, Prefix: context.dest.key }),
+  );
+  const ours = (response.Uploads ?? [])
+    .filter((u) => u.Key === context.dest.key && u.UploadId && (u.Initiated?.getTime() ?? 0) >= since)
+    .sort((a, b) => (b.Initiated?.getTime() ?? 0) - (a.Initiated?.getTime() ?? 0));
+  for (const extra of ours.slice(1)) await abortUpload(context.dest, extra.UploadId!);
+  if (ours[0])
+    context.notes.push(`adopted upload ${ours[0].UploadId} that was created just before the interruption`);
+  return ours[0]?.UploadId ?? "";
+}
+
+/** Asks the server for the upload's parts; undefined when the upload no longer exists. */
+async function serverParts(
+  context: TransferContext,
+  uploadId: string,
+): Promise<Map<number, ServerPart> | undefined> {
+  if (!uploadId) return new Map();
   try {
-    return await listParts(context.dest, header.uploadId);
+    return await listParts(context.dest, uploadId);
   } catch (error) {
     const info = classifyError(error);
-    // AWS answers NoSuchUpload; this Ceph answers NoSuchKey for an aborted upload.
-    if (info.code === "NoSuchUpload" || info.code === "NoSuchKey" || info.httpStatus === 404) {
-      throw new UsageError(
-        "NO_SUCH_UPLOAD",
-        `the multipart upload ${header.uploadId} no longer exists on the server (aborted, expired or completed elsewhere): ` +
-          `start over with "${restartHint(header)}"`,
-      );
-    }
+    // AWS answers NoSuchUpload; this Ceph answers NoSuchKey for an aborted or completed upload.
+    if (info.code === "NoSuchUpload" || info.code === "NoSuchKey" || info.httpStatus === 404)
+      return undefined;
     throw error;
   }
+}
+
+/**
+ * The upload is gone. If that is because it completed (a crash after CompleteMultipartUpload, before the
+ * journal said so), the object is there with the planned size and part count, and, where its ETag is an
+ * MD5-of-MD5s we can recompute, that ETag: then the transfer is done. Otherwise it was aborted or expired.
+ */
+async function completedBeforeInterruption(
+  context: TransferContext,
+  header: JournalHeader,
+  plan: TransferPlan,
+  expectedEtag: () => Promise<string | undefined>,
+): Promise<TransferResult> {
+  const gone = new UsageError(
+    "NO_SUCH_UPLOAD",
+    `the multipart upload ${header.uploadId} no longer exists on the server (aborted, expired or completed elsewhere): ` +
+      `start over with "${restartHint(header)}"`,
+  );
+  const head = await headObject(context.dest).catch(() => undefined);
+  const recent = (head?.LastModified?.getTime() ?? 0) >= Date.parse(header.createdAt) - 60_000;
+  if (
+    !head ||
+    !recent ||
+    head.ContentLength !== plan.objectSize ||
+    etagPartCount(head.ETag ?? "") !== plan.partCount
+  ) {
+    throw gone;
+  }
+  const etag = await expectedEtag();
+  const verified = verifyObject(head, {
+    bucket: context.dest.bucket,
+    key: context.dest.key,
+    size: plan.objectSize!,
+    algorithm: context.algorithm,
+    checksum: null,
+    ...(etag ? { etag } : {}),
+    etagMismatchIsError: true,
+  });
+  if (!etag) throw gone;
+  context.notes.push(
+    "the upload had completed just before the interruption; verified against the local part MD5s",
+  );
+  return buildResult(context, {
+    request: "multipart",
+    size: plan.objectSize!,
+    plan,
+    etag: head.ETag ?? "",
+    versionId: head.VersionId,
+    summary: { parts: [], retries: 0, throttles: 0 },
+    checksum: null,
+    checksumType: null,
+    verified,
+    uploadId: header.uploadId,
+    partsResumed: plan.partCount!,
+    partsSent: 0,
+  });
+}
+
+async function markCompleted(journalPath: string, result: TransferResult): Promise<TransferResult> {
+  const journal = await Journal.append(journalPath);
+  await journal.finish({ type: "completed", etag: result.etag, result });
+  await journal.close();
+  return result;
 }
 
 function toPartDone(verdict: Extract<PartVerdict, { done: true }>, size: number): PartDone {
@@ -195,8 +319,13 @@ function toPartDone(verdict: Extract<PartVerdict, { done: true }>, size: number)
 
 function noteVerdicts(context: TransferContext, verdicts: PartVerdict[]): void {
   const adopted = verdicts.filter((v) => v.done && v.how === "adopted").length;
-  const redone = verdicts.filter((v): v is Extract<PartVerdict, { done: false }> => !v.done && v.why !== "not sent");
-  if (adopted) context.notes.push(`${adopted} part(s) found on the server but not in the journal were verified and kept`);
+  const redone = verdicts.filter(
+    (v): v is Extract<PartVerdict, { done: false }> => !v.done && v.why !== "not sent",
+  );
+  if (adopted)
+    context.notes.push(
+      `${adopted} part(s) found on the server but not in the journal were verified and kept`,
+    );
   for (const v of redone.slice(0, 5)) context.notes.push(`part ${v.partNumber} sent again: ${v.why}`);
   if (redone.length > 5) context.notes.push(`… and ${redone.length - 5} more parts sent again`);
 }
@@ -212,31 +341,51 @@ async function resumeUpload(
   if (source.kind !== "file") throw new UsageError("JOURNAL", "the journal's source is not a file");
   const now = await stat(source.path).catch(() => undefined);
   if (!now || now.size !== source.size || now.mtimeMs !== source.mtimeMs || now.ino !== source.ino) {
-    const what = !now ? "is gone" : "was modified since the transfer started (size, modification time or inode differ)";
-    throw new UsageError("SOURCE_CHANGED", `the source file ${source.path} ${what}: resuming would mix old and new bytes; start over with "${restartHint(header)}"`);
+    const what = !now
+      ? "is gone"
+      : "was modified since the transfer started (size, modification time or inode differ)";
+    throw new UsageError(
+      "SOURCE_CHANGED",
+      `the source file ${source.path} ${what}: resuming would mix old and new bytes; start over with "${restartHint(header)}"`,
+    );
   }
   const options: UploadOptions = { ...common, source: source.path };
   const validated = validateCommonOptions(options);
   const plan = planFromJournal(header.plan);
   const context = { ...createContext("upload", options, validated, source.path), options };
   return runTransfer(context, async () => {
-    const server = await serverParts(context, header);
+    const uploadId = await recordedUpload(context, header);
     const file = { path: source.path, size: source.size, mtimeMs: source.mtimeMs };
     const etagIsMd5 = !header.sseCustomerKeyMd5 && header.attributes.sse?.mode !== "aws:kms";
+    const digest = async (range: PartRange): Promise<LocalDigest | undefined> => {
+      const outcome: PartOutcome = await context.pool.run({
+        ...(await context.taskBase()),
+        kind: "digest-part",
+        partNumber: range.partNumber,
+        body: { type: "file", file, start: range.start, end: range.end },
+        ...(context.algorithm ? { checksumAlgorithm: context.algorithm } : {}),
+      });
+      return outcome.ok
+        ? { md5: outcome.md5!, ...(outcome.checksum ? { checksum: outcome.checksum } : {}) }
+        : undefined;
+    };
+    const server = await serverParts(context, uploadId);
+    if (!server) {
+      const result = await completedBeforeInterruption(context, header, plan, async () => {
+        if (!etagIsMd5) return undefined;
+        const digests = await Promise.all([...partRanges(plan)].map(digest));
+        if (digests.some((d) => !d)) return undefined;
+        return multipartEtag(digests.map((d) => Buffer.from(d!.md5, "hex")));
+      });
+      return markCompleted(journalPath, result);
+    }
     // Re-read every part the server has (I/O only) in the workers, then judge each one.
     const candidates = [...partRanges(plan)].filter((r) => server.get(r.partNumber)?.size === r.size);
     const local = new Map<number, LocalDigest>();
-    const base = await context.taskBase();
     await Promise.all(
       candidates.map(async (range) => {
-        const outcome: PartOutcome = await context.pool.run({
-          ...base,
-          kind: "digest-part",
-          partNumber: range.partNumber,
-          body: { type: "file", file, start: range.start, end: range.end },
-          ...(context.algorithm ? { checksumAlgorithm: context.algorithm } : {}),
-        });
-        if (outcome.ok) local.set(range.partNumber, { md5: outcome.md5!, ...(outcome.checksum ? { checksum: outcome.checksum } : {}) });
+        const d = await digest(range);
+        if (d) local.set(range.partNumber, d);
       }),
     );
     const verdicts = [...partRanges(plan)].map((range) =>
@@ -250,14 +399,16 @@ async function resumeUpload(
       }),
     );
     noteVerdicts(context, verdicts);
-    const done = verdicts.filter((v): v is Extract<PartVerdict, { done: true }> => v.done).map((v) => toPartDone(v, partRange(plan, v.partNumber).size));
+    const done = verdicts
+      .filter((v): v is Extract<PartVerdict, { done: true }> => v.done)
+      .map((v) => toPartDone(v, partRange(plan, v.partNumber).size));
     const skip = new Set(done.map((p) => p.partNumber));
     return runMultipart(context, {
       plan,
       size: source.size,
       attributes: header.attributes,
       jobs: (uploadId) => withUploadId(fileJobs(context, plan, file, skip), uploadId),
-      resumed: { uploadId: location.uploadId, journalPath, done },
+      resumed: { uploadId, journalPath, done },
       resumeCommand: `s3xfer resume s3://${location.bucket}/${location.key}`,
       expectations: (parts) => ({
         ...(header.contentMd5 && etagIsMd5 && parts.every((p) => p.md5)
@@ -282,12 +433,20 @@ async function resumeCopy(
   const validated = validateCommonOptions(common);
   const sourceUrl = `s3://${recorded.bucket}/${recorded.key}`;
   const base = createContext("copy", common, validated, sourceUrl);
-  const sourceKey = options.sourceSseCustomerKey === undefined ? undefined : validateCommonOptions({ bucket: "b", key: "k", sseCustomerKey: options.sourceSseCustomerKey }).sseCustomer;
+  const sourceKey =
+    options.sourceSseCustomerKey === undefined
+      ? undefined
+      : validateCommonOptions({ bucket: "b", key: "k", sseCustomerKey: options.sourceSseCustomerKey })
+          .sseCustomer;
   const access: SourceAccess = { client: base.client, ...(sourceKey ? { sseCustomer: sourceKey } : {}) };
   const plan = planFromJournal(header.plan);
   const context = { ...base, options: common, access, attributes: header.attributes } as CopyContext;
   return runTransfer(context, async () => {
-    const ref = { bucket: recorded.bucket, key: recorded.key, ...(recorded.versionId ? { versionId: recorded.versionId } : {}) };
+    const ref = {
+      bucket: recorded.bucket,
+      key: recorded.key,
+      ...(recorded.versionId ? { versionId: recorded.versionId } : {}),
+    };
     const head = await headSource(ref, access);
     if (head.ETag !== recorded.etag || head.ContentLength !== recorded.size) {
       throw new UsageError(
@@ -295,9 +454,23 @@ async function resumeCopy(
         `the source ${sourceUrl} changed since the copy started (ETag ${recorded.etag} → ${head.ETag}): start over with "${restartHint(header)}"`,
       );
     }
-    const source: SourceObject = { ...ref, size: recorded.size, etag: recorded.etag, head, layout: header.sourceLayout ?? "unknown" };
+    const source: SourceObject = {
+      ...ref,
+      size: recorded.size,
+      etag: recorded.etag,
+      head,
+      layout: header.sourceLayout ?? "unknown",
+    };
     context.source = source;
-    const server = await serverParts(context, header);
+    const uploadId = await recordedUpload(context, header);
+    const server = await serverParts(context, uploadId);
+    if (!server) {
+      const result = await completedBeforeInterruption(context, header, plan, async () => {
+        const expected = expectationsFor(context, plan, null);
+        return expected.etag;
+      });
+      return markCompleted(journalPath, result);
+    }
     const verdicts = [...partRanges(plan)].map((range) =>
       reconcilePart({
         range,
@@ -308,18 +481,19 @@ async function resumeCopy(
       }),
     );
     noteVerdicts(context, verdicts);
-    const done = verdicts.filter((v): v is Extract<PartVerdict, { done: true }> => v.done).map((v) => toPartDone(v, partRange(plan, v.partNumber).size));
+    const done = verdicts
+      .filter((v): v is Extract<PartVerdict, { done: true }> => v.done)
+      .map((v) => toPartDone(v, partRange(plan, v.partNumber).size));
     const skip = new Set(done.map((p) => p.partNumber));
     return runMultipart(context, {
       plan,
       size: recorded.size,
       attributes: header.attributes,
       jobs: (uploadId) => withUploadId(copyJobs(context, plan, skip), uploadId),
-      resumed: { uploadId: location.uploadId, journalPath, done },
+      resumed: { uploadId, journalPath, done },
       resumeCommand: `s3xfer resume s3://${location.bucket}/${location.key}`,
       beforeComplete: (_parts, checksum, loc) => checkBeforeComplete(context, checksum, loc),
       expectations: (_parts, checksum) => expectationsFor(context, plan, checksum),
     });
   });
 }
-

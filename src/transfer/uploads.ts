@@ -46,7 +46,9 @@ export async function listUploads(
         });
       for (const upload of page.Uploads ?? []) {
         if (!upload.Key || !upload.UploadId) continue;
-        uploads.push(await describeUpload(client, bucket, upload.Key, upload.UploadId, upload.Initiated, now));
+        uploads.push(
+          await describeUpload(client, bucket, upload.Key, upload.UploadId, upload.Initiated, now),
+        );
       }
       if (!page.IsTruncated) break;
       keyMarker = page.NextKeyMarker;
@@ -134,7 +136,10 @@ export async function abortTransfer(
       throw new UsageError("USAGE", `no journal at ${target.journalPath}: name the upload with --upload-id`);
     });
     if (journal.end) {
-      throw new UsageError("USAGE", `the transfer in ${target.journalPath} has already ${journal.end.type === "completed" ? "completed" : "been aborted"}`);
+      throw new UsageError(
+        "USAGE",
+        `the transfer in ${target.journalPath} has already ${journal.end.type === "completed" ? "completed" : "been aborted"}`,
+      );
     }
     ({ bucket, key } = journal.header.destination);
     uploadId = journal.header.uploadId;
@@ -147,7 +152,9 @@ export async function abortTransfer(
     if (journal && !journal.end && journal.header.uploadId === uploadId) journalPath = path;
   }
   // A journal remembers the endpoint its upload lives on.
-  const client = createMainClient(connection.endpoint || connection.client || !endpoint ? connection : { ...connection, endpoint });
+  const client = createMainClient(
+    connection.endpoint || connection.client || !endpoint ? connection : { ...connection, endpoint },
+  );
   try {
     await abortUpload({ client, bucket, key }, uploadId);
   } finally {

@@ -17,14 +17,22 @@ export function abortCommand(yargs: Argv): Argv {
     (y) =>
       connectionFlags(
         y
-          .positional("target", { type: "string", demandOption: true, describe: "a journal file, or s3://bucket/key" })
-          .option("upload-id", { type: "string", describe: "the upload to abort (default: the one the journal records)" }),
+          .positional("target", {
+            type: "string",
+            demandOption: true,
+            describe: "a journal file, or s3://bucket/key",
+          })
+          .option("upload-id", {
+            type: "string",
+            describe: "the upload to abort (default: the one the journal records)",
+          }),
       ) as unknown as Argv<AbortArgs>,
     async (args) => {
       const connection = connectionFromFlags(args);
       let aborted;
       if (args["upload-id"]) {
-        if (!isS3Url(args.target)) throw new UsageError("USAGE", "--upload-id goes with s3://bucket/key, not a journal file");
+        if (!isS3Url(args.target))
+          throw new UsageError("USAGE", "--upload-id goes with s3://bucket/key, not a journal file");
         const { bucket, key } = parseS3Url(args.target);
         aborted = await abortTransfer({ bucket, key, uploadId: args["upload-id"] }, connection);
       } else {

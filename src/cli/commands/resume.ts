@@ -5,7 +5,12 @@ import { resume } from "../../transfer/resume.js";
 import type { TransferResult } from "../../transfer/result.js";
 import { interruptSignal } from "../interrupt.js";
 import { ProgressDisplay, outputMode, printResult } from "../progress-display.js";
-import { connectionFlags, connectionFromFlags, readSseCKey, type ConnectionFlags } from "../transfer-flags.js";
+import {
+  connectionFlags,
+  connectionFromFlags,
+  readSseCKey,
+  type ConnectionFlags,
+} from "../transfer-flags.js";
 
 interface ResumeArgs extends ConnectionFlags {
   target: string;
@@ -33,16 +38,30 @@ export function resumeCommand(yargs: Argv): Argv {
     (y) =>
       connectionFlags(
         y
-          .positional("target", { type: "string", demandOption: true, describe: "a journal file, or the s3://bucket/key destination" })
-          .option("restart", { type: "boolean", default: false, describe: "abort the recorded upload and start the transfer over" })
+          .positional("target", {
+            type: "string",
+            demandOption: true,
+            describe: "a journal file, or the s3://bucket/key destination",
+          })
+          .option("restart", {
+            type: "boolean",
+            default: false,
+            describe: "abort the recorded upload and start the transfer over",
+          })
           .option("concurrency", { type: "number", describe: "parts in flight at once" })
-          .option("sse-c-key", { type: "string", describe: "the SSE-C key the transfer was started with (base64 or file:PATH)" })
+          .option("sse-c-key", {
+            type: "string",
+            describe: "the SSE-C key the transfer was started with (base64 or file:PATH)",
+          })
           .option("sse-c-copy-source-key", { type: "string", describe: "the SSE-C key of a copy's source" })
           .option("keep-on-error", { type: "boolean", default: false })
           .option("progress", { type: "boolean", default: true })
           .option("json", { type: "boolean", default: false })
           .option("quiet", { type: "boolean", default: false }),
-      ).example("$0 resume s3://bucket/huge.tar", "continue where the interrupted cp stopped") as unknown as Argv<ResumeArgs>,
+      ).example(
+        "$0 resume s3://bucket/huge.tar",
+        "continue where the interrupted cp stopped",
+      ) as unknown as Argv<ResumeArgs>,
     async (args) => {
       const mode = outputMode(args);
       const display = new ProgressDisplay(mode);

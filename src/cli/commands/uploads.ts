@@ -25,7 +25,16 @@ function table(uploads: InProgressUpload[]): string {
   ]);
   const head = ["KEY", "UPLOAD ID", "INITIATED", "AGE", "PARTS", "BYTES", "JOURNAL"];
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  return [head, ...rows].map((r) => r.map((c, i) => c.padEnd(widths[i]!)).join("  ").trimEnd()).join("\n") + "\n";
+  return (
+    [head, ...rows]
+      .map((r) =>
+        r
+          .map((c, i) => c.padEnd(widths[i]!))
+          .join("  ")
+          .trimEnd(),
+      )
+      .join("\n") + "\n"
+  );
 }
 
 function location(target: string): { bucket: string; prefix: string } {
@@ -34,52 +43,67 @@ function location(target: string): { bucket: string; prefix: string } {
 }
 
 export function uploadsCommand(yargs: Argv): Argv {
-  return yargs.command("uploads", "list or clean up in-progress multipart uploads (orphans cost money)", (y) =>
-    y
-      .command<UploadsArgs>(
-        "ls <target>",
-        "list in-progress multipart uploads under s3://bucket[/prefix]",
-        (z) =>
-          connectionFlags(
-            z.positional("target", { type: "string", demandOption: true }).option("json", { type: "boolean", default: false }),
-          ) as unknown as Argv<UploadsArgs>,
-        async (args) => {
-          const { bucket, prefix } = location(args.target);
-          const uploads = await listUploads(bucket, prefix, connectionFromFlags(args));
-          process.stdout.write(args.json ? `${JSON.stringify(uploads)}\n` : table(uploads));
-          process.exitCode = 0;
-        },
-      )
-      .command<UploadsArgs>(
-        "clean <target>",
-        "abort in-progress multipart uploads older than --older-than under s3://bucket[/prefix]",
-        (z) =>
-          connectionFlags(
-            z
-              .positional("target", { type: "string", demandOption: true })
-              .option("older-than", { type: "string", demandOption: true, describe: "e.g. 7d, 12h, 30m" })
-              .option("dry-run", { type: "boolean", default: false, describe: "list what would be aborted, abort nothing" })
-              .option("json", { type: "boolean", default: false }),
-          ) as unknown as Argv<UploadsArgs>,
-        async (args) => {
-          const { bucket, prefix } = location(args.target);
-          const olderThan = parseDuration(args["older-than"]!, "--older-than");
-          const { aborted, kept } = await cleanUploads(bucket, prefix, olderThan, {
-            ...connectionFromFlags(args),
-            dryRun: args["dry-run"] ?? false,
-          });
-          if (args.json) {
-            process.stdout.write(`${JSON.stringify({ dryRun: args["dry-run"] ?? false, aborted, kept })}\n`);
-          } else {
-            const verb = args["dry-run"] ? "would abort" : "aborted";
-            for (const u of aborted) {
-              process.stdout.write(`${verb} ${u.key} ${u.uploadId} (age ${formatDuration(u.ageMs ?? 0)}, ${u.parts} parts, ${formatSize(u.bytes)})\n`);
+  return yargs.command(
+    "uploads",
+    "list or clean up in-progress multipart uploads (orphans cost money)",
+    (y) =>
+      y
+        .command<UploadsArgs>(
+          "ls <target>",
+          "list in-progress multipart uploads under s3://bucket[/prefix]",
+          (z) =>
+            connectionFlags(
+              z
+                .positional("target", { type: "string", demandOption: true })
+                .option("json", { type: "boolean", default: false }),
+            ) as unknown as Argv<UploadsArgs>,
+          async (args) => {
+            const { bucket, prefix } = location(args.target);
+            const uploads = await listUploads(bucket, prefix, connectionFromFlags(args));
+            process.stdout.write(args.json ? `${JSON.stringify(uploads)}\n` : table(uploads));
+            process.exitCode = 0;
+          },
+        )
+        .command<UploadsArgs>(
+          "clean <target>",
+          "abort in-progress multipart uploads older than --older-than under s3://bucket[/prefix]",
+          (z) =>
+            connectionFlags(
+              z
+                .positional("target", { type: "string", demandOption: true })
+                .option("older-than", { type: "string", demandOption: true, describe: "e.g. 7d, 12h, 30m" })
+                .option("dry-run", {
+                  type: "boolean",
+                  default: false,
+                  describe: "list what would be aborted, abort nothing",
+                })
+                .option("json", { type: "boolean", default: false }),
+            ) as unknown as Argv<UploadsArgs>,
+          async (args) => {
+            const { bucket, prefix } = location(args.target);
+            const olderThan = parseDuration(args["older-than"]!, "--older-than");
+            const { aborted, kept } = await cleanUploads(bucket, prefix, olderThan, {
+              ...connectionFromFlags(args),
+              dryRun: args["dry-run"] ?? false,
+            });
+            if (args.json) {
+              process.stdout.write(
+                `${JSON.stringify({ dryRun: args["dry-run"] ?? false, aborted, kept })}\n`,
+              );
+            } else {
+              const verb = args["dry-run"] ? "would abort" : "aborted";
+              for (const u of aborted) {
+                process.stdout.write(
+                  `${verb} ${u.key} ${u.uploadId} (age ${formatDuration(u.ageMs ?? 0)}, ${u.parts} parts, ${formatSize(u.bytes)})\n`,
+                );
+              }
+              process.stdout.write(
+                `${aborted.length} ${verb === "aborted" ? "aborted" : "to abort"}, ${kept.length} younger kept\n`,
+              );
             }
-            process.stdout.write(`${aborted.length} ${verb === "aborted" ? "aborted" : "to abort"}, ${kept.length} younger kept\n`);
-          }
-          process.exitCode = 0;
-        },
-      )
-      .demandCommand(1, "name a subcommand: ls or clean"),
+            process.exitCode = 0;
+          },
+        )
+        .demandCommand(1, "name a subcommand: ls or clean"),
   );
 }
