@@ -14,10 +14,11 @@ export interface CliRun {
 export function startCli(
   args: string[],
   env: NodeJS.ProcessEnv = {},
+  stdin: "ignore" | "pipe" = "ignore",
 ): { child: ChildProcess; done: Promise<CliRun> } {
   const child = spawn(process.execPath, [CLI, ...args], {
     env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true", ...env },
-    stdio: ["ignore", "pipe", "pipe"],
+    stdio: [stdin, "pipe", "pipe"],
   });
   let stdout = "";
   let stderr = "";
