@@ -317,6 +317,35 @@ function toPartDone(verdict: Extract<PartVerdict, { done: true }>, size: number)
   };
 }
 
+/** Judges every planned part (see reconcilePart), notes what was adopted or redone, returns the done ones. */
+function partsDone(
+  context: TransferContext,
+  plan: TransferPlan,
+  journal: ParsedJournal,
+  server: Map<number, ServerPart>,
+  operation: "upload" | "copy",
+  etagIsMd5: boolean,
+  local: Map<number, LocalDigest> = new Map(),
+): PartDone[] {
+  const verdicts = [...partRanges(plan)].map((range) => {
+    const recorded = journal.parts.get(range.partNumber);
+    const held = server.get(range.partNumber);
+    const digest = local.get(range.partNumber);
+    return reconcilePart({
+      range,
+      ...(recorded ? { journal: recorded } : {}),
+      ...(held ? { server: held } : {}),
+      ...(digest ? { local: digest } : {}),
+      etagIsMd5,
+      operation,
+    });
+  });
+  noteVerdicts(context, verdicts);
+  return verdicts
+    .filter((v): v is Extract<PartVerdict, { done: true }> => v.done)
+    .map((v) => toPartDone(v, partRange(plan, v.partNumber).size));
+}
+
 function noteVerdicts(context: TransferContext, verdicts: PartVerdict[]): void {
   const adopted = verdicts.filter((v) => v.done && v.how === "adopted").length;
   const redone = verdicts.filter(
@@ -388,20 +417,7 @@ async function resumeUpload(
         if (d) local.set(range.partNumber, d);
       }),
     );
-    const verdicts = [...partRanges(plan)].map((range) =>
-      reconcilePart({
-        range,
-        ...(journal.parts.get(range.partNumber) ? { journal: journal.parts.get(range.partNumber)! } : {}),
-        ...(server.get(range.partNumber) ? { server: server.get(range.partNumber)! } : {}),
-        ...(local.get(range.partNumber) ? { local: local.get(range.partNumber)! } : {}),
-        etagIsMd5,
-        operation: "upload",
-      }),
-    );
-    noteVerdicts(context, verdicts);
-    const done = verdicts
-      .filter((v): v is Extract<PartVerdict, { done: true }> => v.done)
-      .map((v) => toPartDone(v, partRange(plan, v.partNumber).size));
+    const done = partsDone(context, plan, journal, server, "upload", etagIsMd5, local);
     const skip = new Set(done.map((p) => p.partNumber));
     return runMultipart(context, {
       plan,
@@ -471,19 +487,7 @@ async function resumeCopy(
       });
       return markCompleted(journalPath, result);
     }
-    const verdicts = [...partRanges(plan)].map((range) =>
-      reconcilePart({
-        range,
-        ...(journal.parts.get(range.partNumber) ? { journal: journal.parts.get(range.partNumber)! } : {}),
-        ...(server.get(range.partNumber) ? { server: server.get(range.partNumber)! } : {}),
-        etagIsMd5: false,
-        operation: "copy",
-      }),
-    );
-    noteVerdicts(context, verdicts);
-    const done = verdicts
-      .filter((v): v is Extract<PartVerdict, { done: true }> => v.done)
-      .map((v) => toPartDone(v, partRange(plan, v.partNumber).size));
+    const done = partsDone(context, plan, journal, server, "copy", false);
     const skip = new Set(done.map((p) => p.partNumber));
     return runMultipart(context, {
       plan,

@@ -11,7 +11,13 @@ import {
 } from "@aws-sdk/client-s3";
 import { copy, upload, TransferError, UsageError } from "../../src/index.js";
 import { MiB } from "../../src/planner/limits.js";
-import { createTestBucket, emptyAndDeleteBucket, localS3Env, testClient } from "../support/local-s3.js";
+import {
+  testConnection,
+  createTestBucket,
+  emptyAndDeleteBucket,
+  localS3Env,
+  testClient,
+} from "../support/local-s3.js";
 import {
   downloadedSha256,
   etagPartCount,
@@ -22,11 +28,7 @@ import {
 
 const client = testClient();
 const env = localS3Env();
-const connection = {
-  endpoint: env.endpoint,
-  region: env.region,
-  credentials: { accessKeyId: env.accessKeyId, secretAccessKey: env.secretAccessKey },
-};
+const connection = testConnection();
 let src: string;
 let dst: string;
 let scratch: Awaited<ReturnType<typeof scratchDir>>;

@@ -5,17 +5,12 @@ import { PutBucketVersioningCommand, UploadPartCommand } from "@aws-sdk/client-s
 import { upload, copy, resume, TransferError, UsageError } from "../../src/index.js";
 import { defaultJournalPath } from "../../src/journal/location.js";
 import { MiB } from "../../src/planner/limits.js";
-import { createTestBucket, emptyAndDeleteBucket, localS3Env, testClient } from "../support/local-s3.js";
+import { testConnection, createTestBucket, emptyAndDeleteBucket, testClient } from "../support/local-s3.js";
 import { downloadedSha256, inProgressUploads, randomFile, scratchDir } from "../support/objects.js";
 import { runCli, seededRandom, startCli } from "../support/cli.js";
 
 const client = testClient();
-const env = localS3Env();
-const connection = {
-  endpoint: env.endpoint,
-  region: env.region,
-  credentials: { accessKeyId: env.accessKeyId, secretAccessKey: env.secretAccessKey },
-};
+const connection = testConnection();
 let bucket: string;
 let scratch: Awaited<ReturnType<typeof scratchDir>>;
 let big: string;

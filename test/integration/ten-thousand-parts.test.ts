@@ -6,11 +6,17 @@ import {
   createTestBucket,
   emptyAndDeleteBucket,
   ensureLocalS3,
-  localS3Env,
+  testConnection,
   stopLocalS3,
   testClient,
 } from "../support/local-s3.js";
-import { downloadedSha256, etagPartCount, inProgressUploads, randomFile, scratchDir } from "../support/objects.js";
+import {
+  downloadedSha256,
+  etagPartCount,
+  inProgressUploads,
+  randomFile,
+  scratchDir,
+} from "../support/objects.js";
 
 // 10,000 parts need S3's real limit lowered on the server, which would change the shared test server for
 // every other test: this file boots its own instance with `rgw multipart min part size` at 4 KiB.
@@ -19,12 +25,7 @@ const DIR = join(tmpdir(), "s3xfer-local-s3-10k");
 const PART = 4096;
 const limits = { minPartSize: PART };
 
-const env = localS3Env({ port: PORT });
-const connection = {
-  endpoint: env.endpoint,
-  region: env.region,
-  credentials: { accessKeyId: env.accessKeyId, secretAccessKey: env.secretAccessKey },
-};
+const connection = testConnection({ port: PORT });
 let client: ReturnType<typeof testClient>;
 let bucket: string;
 let scratch: Awaited<ReturnType<typeof scratchDir>>;
@@ -62,7 +63,14 @@ describe("10,000 parts (S3's maximum)", () => {
     expect(got.sha256).toBe(sha);
     expect(etagPartCount(got.etag)).toBe(10_000);
 
-    const copied = await copy({ ...connection, source: { bucket, key: "tenk" }, bucket, key: "tenk-copy", concurrency: 32, limits });
+    const copied = await copy({
+      ...connection,
+      source: { bucket, key: "tenk" },
+      bucket,
+      key: "tenk-copy",
+      concurrency: 32,
+      limits,
+    });
     expect(copied.parts).toBe(10_000);
     expect(copied.verified.etag).toBe("ok");
     expect((await downloadedSha256(client, bucket, "tenk-copy")).sha256).toBe(sha);
@@ -73,7 +81,15 @@ describe("10,000 parts (S3's maximum)", () => {
     const path = join(scratch.dir, "too-many");
     await randomFile(path, 10_000 * PART + 1);
     await expect(
-      upload({ ...connection, source: path, bucket, key: "too-many", partSize: PART, strictPartSize: true, limits }),
+      upload({
+        ...connection,
+        source: path,
+        bucket,
+        key: "too-many",
+        partSize: PART,
+        strictPartSize: true,
+        limits,
+      }),
     ).rejects.toThrow(/10,001 parts/);
     expect(await inProgressUploads(client, bucket)).toEqual([]);
   });

@@ -6,7 +6,13 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { HeadObjectCommand, ListObjectsV2Command } from "@aws-sdk/client-s3";
 import { upload, TransferError, type TransferEvent } from "../../src/index.js";
 import { MiB } from "../../src/planner/limits.js";
-import { createTestBucket, emptyAndDeleteBucket, localS3Env, testClient } from "../support/local-s3.js";
+import {
+  testConnection,
+  createTestBucket,
+  emptyAndDeleteBucket,
+  localS3Env,
+  testClient,
+} from "../support/local-s3.js";
 import {
   downloadedSha256,
   etagPartCount,
@@ -17,11 +23,7 @@ import {
 
 const client = testClient();
 const env = localS3Env();
-const connection = {
-  endpoint: env.endpoint,
-  region: env.region,
-  credentials: { accessKeyId: env.accessKeyId, secretAccessKey: env.secretAccessKey },
-};
+const connection = testConnection();
 let bucket: string;
 let scratch: Awaited<ReturnType<typeof scratchDir>>;
 

@@ -228,3 +228,13 @@ export async function emptyAndDeleteBucket(name: string, client: S3Client = defa
     throw err;
   }
 }
+
+/** Library connection options for the local server, as a caller passes them. */
+export function testConnection(opts: { port?: number } = {}) {
+  const env = localS3Env(opts);
+  return {
+    endpoint: env.endpoint,
+    region: env.region,
+    credentials: { accessKeyId: env.accessKeyId, secretAccessKey: env.secretAccessKey },
+  };
+}
