@@ -12,7 +12,7 @@ fi
 [ -f dist/cli/main.js ] || npm run --silent build
 
 echo "== local S3"
-bash scripts/local-s3.sh start
+bash scripts/local-s3.sh start --store bluestore
 eval "$(bash scripts/local-s3.sh env)"
 
 exec node scripts/demo.mjs "$@"

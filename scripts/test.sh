@@ -10,7 +10,8 @@ if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.j
 fi
 
 echo "== local S3"
-bash scripts/local-s3.sh start
+# bluestore: a test run writes several GiB, more than memstore can hold in RAM before garbage collection.
+bash scripts/local-s3.sh start --store bluestore
 
 echo "== lint"
 npm run --silent lint

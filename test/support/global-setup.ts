@@ -5,10 +5,10 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { ensureLocalS3, localS3Env } from "./local-s3.js";
+import { TEST_STORE, ensureLocalS3, localS3Env } from "./local-s3.js";
 
 export default async function setup(): Promise<() => Promise<void>> {
-  await ensureLocalS3();
+  await ensureLocalS3({ store: TEST_STORE });
   const env = localS3Env();
   // Set in this (main) process before the workers start; they inherit it.
   process.env.AWS_ENDPOINT_URL = env.endpoint;
