@@ -2,6 +2,7 @@ import cliProgress from "cli-progress";
 import { formatSize } from "../planner/size.js";
 import type { TransferEvent } from "../transfer/events.js";
 import type { TransferResult } from "../transfer/result.js";
+import { writeErr, writeOut } from "./redact.js";
 
 export type OutputMode = "bar" | "json" | "quiet" | "plain";
 
@@ -24,7 +25,7 @@ export class ProgressDisplay {
       case "start":
         this.total = event.size;
         this.partCount = event.partCount;
-        for (const note of event.notes) process.stderr.write(`note: ${note}\n`);
+        for (const note of event.notes) writeErr(`note: ${note}\n`);
         this.startBar(event);
         break;
       case "progress":
@@ -83,9 +84,9 @@ export class ProgressDisplay {
   private log(line: string): void {
     if (this.bar) {
       // cli-progress redraws over the current line; clear it and let the bar redraw below the message.
-      process.stderr.write(`\r\x1b[K${line}\n`);
+      writeErr(`\r\x1b[K${line}\n`);
     } else {
-      process.stderr.write(`${line}\n`);
+      writeErr(`${line}\n`);
     }
   }
 
@@ -98,7 +99,7 @@ export class ProgressDisplay {
     }
     // The result object itself is printed as the last line by the command.
     if (event.type === "complete") return;
-    process.stdout.write(`${JSON.stringify(event)}\n`);
+    writeOut(`${JSON.stringify(event)}\n`);
   }
 }
 
@@ -113,6 +114,21 @@ export function summaryLine(result: TransferResult): string {
   const retries = result.retries ? `, ${result.retries} retries` : "";
   return (
     `${verb} ${formatSize(result.size)} to s3://${result.bucket}/${result.key} in ${seconds.toFixed(1)} s (${rate}), ` +
-    `${parts}${resumed}${checksum}, etag ${result.etag}${retries}\nverified: ${result.verified.summary}\n`
+    `${parts}${resumed}${checksum}, etag ${result.etag}${retries}\nverified: ${result.verified.summary}\n` +
+    result.notes.map((note) => `note: ${note}\n`).join("")
   );
+}
+
+/** How a transfer command reports: --json, --quiet, a bar on a terminal, or plain lines. */
+export function outputMode(args: { json: boolean; quiet: boolean; progress: boolean }): OutputMode {
+  if (args.json) return "json";
+  if (args.quiet) return "quiet";
+  if (args.progress && process.stderr.isTTY) return "bar";
+  return "plain";
+}
+
+/** The result on stdout: the JSON object as the last line with --json, else the summary. */
+export function printResult(mode: OutputMode, result: TransferResult): void {
+  if (mode === "json") writeOut(`${JSON.stringify(result)}\n`);
+  else if (mode !== "quiet") writeOut(summaryLine(result));
 }

@@ -1,25 +1,83 @@
 import { S3xferError } from "../errors.js";
 import { EXIT } from "./exit-codes.js";
+import { writeErr } from "./redact.js";
 
 /**
  * Prints an error as one line on stderr and returns the exit code. Expected errors (S3xferError) never show
- * a stack trace; `--debug` adds the cause chain for the people who need to look deeper.
+ * a stack trace; `--debug` adds the cause chain for the people who need to look deeper. Everything printed
+ * is redacted: a cause may be an SDK error whose response still holds the request (Authorization, SSE-C key).
  */
 export function reportError(error: unknown, debug: boolean): number {
   if (error instanceof S3xferError) {
-    process.stderr.write(`s3xfer: error: ${error.message}\n`);
-    if (debug && error.cause !== undefined)
-      process.stderr.write(`caused by: ${describeCause(error.cause)}\n`);
+    writeErr(`s3xfer: error: ${oneLine(error.message)}\n`);
+    if (debug && error.cause !== undefined) writeErr(describeCauses(error.cause));
     return error.exitCode;
   }
   const message = error instanceof Error ? error.message : String(error);
-  process.stderr.write(`s3xfer: unexpected error: ${message}\n`);
-  if (debug && error instanceof Error && error.stack) process.stderr.write(`${error.stack}\n`);
-  else process.stderr.write("run again with --debug for details\n");
+  writeErr(`s3xfer: unexpected error: ${oneLine(message)}\n`);
+  if (debug) writeErr(describeCauses(error, "error"));
+  else writeErr("run again with --debug for details\n");
   return EXIT.failed;
 }
 
-function describeCause(cause: unknown): string {
-  if (cause instanceof Error) return cause.stack ?? `${cause.name}: ${cause.message}`;
-  return String(cause);
+/** A message that spans lines (some SDK and system messages do) would break the one-line promise. */
+function oneLine(text: string): string {
+  return text.replace(/\s*[\r\n]+\s*/g, " ");
+}
+
+interface SdkFields {
+  code?: unknown;
+  errno?: unknown;
+  syscall?: unknown;
+  $fault?: unknown;
+  $metadata?: { httpStatusCode?: number; requestId?: string; extendedRequestId?: string; attempts?: number };
+  $response?: { statusCode?: number; headers?: Record<string, string> };
+}
+
+/**
+ * The chain of causes, one entry each: name, message, the SDK's status and request ids, the response's
+ * status and headers, and the stack. Never the whole object: an SDK error's `$response.body` reaches the
+ * request that was sent, with its headers.
+ */
+export function describeCauses(first: unknown, label = "caused by"): string {
+  const lines: string[] = [];
+  const seen = new Set<unknown>();
+  let cause: unknown = first;
+  for (let depth = 0; cause !== undefined && cause !== null && depth < 10 && !seen.has(cause); depth++) {
+    seen.add(cause);
+    const prefix = depth === 0 ? `${label}: ` : "caused by: ";
+    if (!(cause instanceof Error)) {
+      lines.push(`${prefix}${String(cause)}`);
+      break;
+    }
+    const e = cause as Error & SdkFields;
+    lines.push(`${prefix}${e.name}: ${e.message}`);
+    const details: string[] = [];
+    for (const field of ["code", "errno", "syscall", "$fault"] as const) {
+      if (e[field] !== undefined) details.push(`${field}=${String(e[field])}`);
+    }
+    const meta = e.$metadata;
+    if (meta?.httpStatusCode !== undefined) details.push(`status=${meta.httpStatusCode}`);
+    if (meta?.requestId) details.push(`requestId=${meta.requestId}`);
+    if (meta?.extendedRequestId) details.push(`extendedRequestId=${meta.extendedRequestId}`);
+    if (meta?.attempts !== undefined) details.push(`attempts=${meta.attempts}`);
+    if (details.length > 0) lines.push(`  ${details.join(" ")}`);
+    const response = e.$response;
+    if (response && typeof response === "object") {
+      const headers = response.headers ?? {};
+      const headerText = Object.entries(headers)
+        .map(([k, v]) => `${k}: ${v}`)
+        .join("; ");
+      lines.push(`  response: HTTP ${response.statusCode ?? "?"}${headerText ? ` (${headerText})` : ""}`);
+    }
+    if (e.stack)
+      lines.push(
+        ...e.stack
+          .split("\n")
+          .slice(1)
+          .map((line) => `  ${line.trim()}`),
+      );
+    cause = e.cause;
+  }
+  return `${lines.join("\n")}\n`;
 }

@@ -2,7 +2,8 @@ import { readFileSync } from "node:fs";
 import type { Argv } from "yargs";
 import { UsageError } from "../errors.js";
 import type { ServerSideEncryption } from "../s3/object-attributes.js";
-import type { CommonTransferOptions } from "../transfer/options.js";
+import { resolveRetry, type CommonTransferOptions } from "../transfer/options.js";
+import type { ConnectionOptions } from "../s3/client-settings.js";
 import { sizeOption } from "./size-option.js";
 
 /** The flags `cp` takes, named like aws-cli's where the meaning is the same. */
@@ -11,6 +12,7 @@ export interface TransferFlags {
   "multipart-threshold"?: number;
   "force-multipart": boolean;
   concurrency?: number;
+  "max-attempts"?: number;
   "checksum-algorithm"?: string;
   "content-md5": boolean;
   "content-type"?: string;
@@ -34,13 +36,41 @@ export interface TransferFlags {
   region?: string;
   profile?: string;
   progress: boolean;
+  /** A path, or false for --no-journal. */
+  journal?: string | boolean;
+  "keep-on-error": boolean;
   json: boolean;
   quiet: boolean;
   debug: boolean;
 }
 
-export function transferFlags<T>(yargs: Argv<T>): Argv<T & TransferFlags> {
+export interface ConnectionFlags {
+  "endpoint-url"?: string;
+  region?: string;
+  profile?: string;
+}
+
+/** Where S3 is and who we are: the flags every command that talks to S3 takes. */
+export function connectionFlags<T>(yargs: Argv<T>): Argv<T & ConnectionFlags> {
   return yargs
+    .option("endpoint-url", {
+      type: "string",
+      describe: "S3-compatible endpoint (default: AWS_ENDPOINT_URL_S3 / AWS_ENDPOINT_URL)",
+    })
+    .option("region", { type: "string" })
+    .option("profile", { type: "string" }) as unknown as Argv<T & ConnectionFlags>;
+}
+
+export function connectionFromFlags(flags: ConnectionFlags): ConnectionOptions {
+  return {
+    ...(flags["endpoint-url"] ? { endpoint: flags["endpoint-url"] } : {}),
+    ...(flags.region ? { region: flags.region } : {}),
+    ...(flags.profile ? { profile: flags.profile } : {}),
+  };
+}
+
+export function transferFlags<T>(yargs: Argv<T>): Argv<T & TransferFlags> {
+  return connectionFlags(yargs)
     .option(
       "part-size",
       sizeOption("--part-size", "part size, e.g. 64MiB (5 MiB–5 GiB; refused if it needs > 10,000 parts)"),
@@ -54,7 +84,17 @@ export function transferFlags<T>(yargs: Argv<T>): Argv<T & TransferFlags> {
       default: false,
       describe: "use multipart even for small objects",
     })
-    .option("concurrency", { type: "number", describe: "parts in flight at once (default 8)" })
+    .option("concurrency", {
+      // A string, not yargs' number: "abc" would become NaN and the message could not say what was given.
+      type: "string",
+      describe: "parts in flight at once (default 8)",
+      coerce: parseConcurrencyFlag,
+    })
+    .option("max-attempts", {
+      type: "string",
+      describe: "attempts per part, the first included, before the transfer fails (default 8)",
+      coerce: parseMaxAttemptsFlag,
+    })
     .option("checksum-algorithm", {
       type: "string",
       describe: "CRC32 | CRC32C | CRC64NVME | SHA1 | SHA256 | NONE (default CRC64NVME)",
@@ -111,6 +151,30 @@ export function transferFlags<T>(yargs: Argv<T>): Argv<T & TransferFlags> {
       default: false,
       describe: "print nothing but errors",
     }) as unknown as Argv<T & TransferFlags>;
+}
+
+export function parseMaxAttemptsFlag(value: unknown): number {
+  const text = String(value ?? "").trim();
+  if (!/^[+-]?\d+$/.test(text)) {
+    throw new UsageError(
+      "USAGE",
+      `--max-attempts "${text}" is not a whole number: give the attempts per part, e.g. --max-attempts 8`,
+    );
+  }
+  // Checked here, before any request: the library checks the policy only once the upload exists.
+  return resolveRetry({ maxAttempts: Number(text) }).maxAttempts;
+}
+
+/** A whole number; its range is the library's to check (the same message for callers of either). */
+export function parseConcurrencyFlag(value: unknown): number {
+  const text = String(value ?? "").trim();
+  if (!/^[+-]?\d+$/.test(text)) {
+    throw new UsageError(
+      "USAGE",
+      `--concurrency "${text}" is not a whole number: give the parts in flight at once, e.g. --concurrency 16`,
+    );
+  }
+  return Number(text);
 }
 
 export function parseMetadata(text: string | undefined): Record<string, string> | undefined {
@@ -186,7 +250,10 @@ export function readSseCKey(value: string | undefined, flag: string): Uint8Array
   try {
     content = readFileSync(path);
   } catch {
-    throw new UsageError("USAGE", `${flag} file ${path} cannot be read`);
+    throw new UsageError(
+      "USAGE",
+      `${flag} file ${path} cannot be read: check the path (the file holds the 32-byte key, or its base64)`,
+    );
   }
   if (content.length === 32) return new Uint8Array(content);
   return content.toString("utf8").trim();
@@ -205,6 +272,7 @@ export function transferOptionsFromFlags(
   set("multipartThreshold", flags["multipart-threshold"]);
   if (flags["force-multipart"]) options.forceMultipart = true;
   if (flags.concurrency !== undefined) options.concurrency = flags.concurrency;
+  if (flags["max-attempts"] !== undefined) options.retry = { maxAttempts: flags["max-attempts"] };
   set("checksumAlgorithm", flags["checksum-algorithm"] as CommonTransferOptions["checksumAlgorithm"]);
   set("contentType", flags["content-type"]);
   set("contentEncoding", flags["content-encoding"]);
@@ -225,8 +293,9 @@ export function transferOptionsFromFlags(
   set("sseCustomerKey", readSseCKey(flags["sse-c-key"], "--sse-c-key"));
   set("expectedBucketOwner", flags["expected-bucket-owner"]);
   if (flags["request-payer"] === "requester") options.requestPayer = "requester";
-  set("endpoint", flags["endpoint-url"]);
-  set("region", flags.region);
-  set("profile", flags.profile);
+  Object.assign(options, connectionFromFlags(flags));
+  if (flags.journal === false) options.journal = false;
+  else if (typeof flags.journal === "string") options.journal = flags.journal;
+  if (flags["keep-on-error"]) options.keepOnError = true;
   return options;
 }

@@ -160,7 +160,8 @@ function checkObjectSize(size: number, limits: S3Limits, what: string): void {
     throw new UsageError(
       "OBJECT_TOO_LARGE",
       `${what} size ${describe(size)} is above S3's limit of ${describe(limits.maxObjectSize)} ` +
-        `(${formatBytes(limits.maxParts)} parts of ${formatSize(limits.maxPartSize)}): it cannot be stored as one S3 object`,
+        `(${formatBytes(limits.maxParts)} parts of ${formatSize(limits.maxPartSize)}): it cannot be stored as one S3 object; ` +
+        `split it into objects of at most ${formatSize(limits.maxObjectSize)}`,
     );
   }
 }

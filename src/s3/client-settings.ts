@@ -1,4 +1,5 @@
 import { S3Client, type S3ClientConfig } from "@aws-sdk/client-s3";
+import { NodeHttpHandler } from "@smithy/node-http-handler";
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from "@smithy/types";
 
 /** How to reach S3, as the library caller or the CLI says it. */
@@ -45,8 +46,12 @@ export function endpointFromEnvironment(env: NodeJS.ProcessEnv = process.env): s
   return env.AWS_ENDPOINT_URL_S3 || env.AWS_ENDPOINT_URL || undefined;
 }
 
-/** The client used on the main thread for the small requests (create, complete, head, abort, list). */
-export function createMainClient(options: ConnectionOptions): S3Client {
+/**
+ * The client used on the main thread for the small requests (create, complete, head, abort, list, and a
+ * single CopyObject). Without timeouts a server that accepts a connection and never answers would hang the
+ * transfer forever: connecting may take 10 s, a silent request `idleTimeoutMs`.
+ */
+export function createMainClient(options: ConnectionOptions, idleTimeoutMs = 120_000): S3Client {
   if (options.client) return options.client;
   const endpoint = options.endpoint ?? endpointFromEnvironment();
   const config: S3ClientConfig = {
@@ -56,6 +61,7 @@ export function createMainClient(options: ConnectionOptions): S3Client {
       options.region ??
       (process.env.AWS_REGION || process.env.AWS_DEFAULT_REGION || (endpoint ? "us-east-1" : undefined)),
     maxAttempts: 5,
+    requestHandler: new NodeHttpHandler({ connectionTimeout: 10_000, socketTimeout: idleTimeoutMs }),
   };
   if (endpoint) {
     config.endpoint = endpoint;

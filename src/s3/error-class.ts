@@ -55,8 +55,9 @@ export function classifyError(error: unknown): ErrorInfo {
   const name = e.name ?? "Error";
   const status = e.$metadata?.httpStatusCode ?? e.$response?.statusCode;
   const systemCode = e.code ?? (e.cause as SdkLikeError | undefined)?.code;
-  // S3 service errors carry their code as the name; network errors carry a Node system code.
-  const code = e.Code ?? (e.$metadata ? name : undefined) ?? systemCode ?? name;
+  // S3 service errors (an HTTP answer) carry their code as the name; network errors carry a Node system code,
+  // even when the SDK has added $metadata (attempts, retry delay) after retrying them.
+  const code = e.Code ?? (status !== undefined ? name : undefined) ?? systemCode ?? name;
   const info: ErrorInfo = {
     name,
     message: e.message || String(error),

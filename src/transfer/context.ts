@@ -14,6 +14,7 @@ import {
   checkLocation,
   resolveAlgorithm,
   resolveConcurrency,
+  resolveRetry,
   resolveSseCustomerKey,
   type CommonTransferOptions,
 } from "./options.js";
@@ -51,6 +52,8 @@ export interface TransferContext {
 export function validateCommonOptions(options: CommonTransferOptions) {
   checkLocation(options.bucket, options.key);
   checkEncryptionOptions(options);
+  // A retry policy that cannot work is refused before anything is sent.
+  resolveRetry(options.retry);
   return {
     maxConcurrency: resolveConcurrency(options.concurrency),
     algorithm: resolveAlgorithm(options.checksumAlgorithm),
@@ -65,7 +68,8 @@ export function createContext(
   sourceName: string,
   defaultIdleTimeoutMs = DEFAULT_IDLE_TIMEOUT_MS,
 ): TransferContext {
-  const client = createMainClient(options);
+  const idleTimeoutMs = options.idleTimeoutMs ?? defaultIdleTimeoutMs;
+  const client = createMainClient(options, idleTimeoutMs);
   const ownership: RequestOwnership = {
     ...(options.requestPayer ? { requestPayer: options.requestPayer } : {}),
     ...(options.expectedBucketOwner ? { expectedBucketOwner: options.expectedBucketOwner } : {}),
@@ -77,7 +81,6 @@ export function createContext(
     ownership,
     ...(validated.sseCustomer ? { sseCustomer: validated.sseCustomer } : {}),
   };
-  const idleTimeoutMs = options.idleTimeoutMs ?? defaultIdleTimeoutMs;
   return {
     operation,
     options,

@@ -1,5 +1,6 @@
 import {
   GetObjectTaggingCommand,
+  HeadBucketCommand,
   HeadObjectCommand,
   type HeadObjectCommandOutput,
   type S3Client,
@@ -52,23 +53,32 @@ export async function headSource(source: SourceRef, access: SourceAccess): Promi
   try {
     return await access.client.send(new HeadObjectCommand(headParams(source, access)));
   } catch (error) {
-    throw explainSourceError(error, source, access);
+    throw await explainSourceError(error, source, access);
   }
 }
 
-function explainSourceError(
+async function explainSourceError(
   error: unknown,
   source: SourceRef,
   access: SourceAccess,
-): TransferError | UsageError {
+): Promise<TransferError | UsageError> {
   const info = classifyError(error);
   const url = `s3://${source.bucket}/${source.key}${source.versionId ? `?versionId=${source.versionId}` : ""}`;
   if (info.httpStatus === 404) {
+    // A HEAD's 404 has no body, so it cannot say whether the bucket or the key is missing: ask.
+    if (info.code === "NoSuchBucket" || !(await bucketExists(source.bucket, access))) {
+      return new UsageError(
+        "SOURCE_NOT_FOUND",
+        `source bucket "${source.bucket}" does not exist: check the bucket name`,
+      );
+    }
     return new UsageError(
       "SOURCE_NOT_FOUND",
-      info.code === "NoSuchBucket"
-        ? `source bucket "${source.bucket}" does not exist`
-        : `source ${url} does not exist (or is deleted: its current version is a delete marker)`,
+      source.versionId
+        ? `source ${url} does not exist (no such version, or the version is a delete marker): ` +
+            "name an existing version (aws s3api list-object-versions lists them)"
+        : `source ${url} does not exist (or is deleted: its current version is a delete marker): ` +
+            "check the key, or name an older version with ?versionId=",
     );
   }
   if (info.httpStatus === 405) {
@@ -86,12 +96,30 @@ function explainSourceError(
   return explainS3Error(error, { bucket: source.bucket, key: source.key }, "reading the source");
 }
 
+async function bucketExists(bucket: string, access: SourceAccess): Promise<boolean> {
+  try {
+    await access.client.send(
+      new HeadBucketCommand({
+        Bucket: bucket,
+        ...(access.expectedOwner ? { ExpectedBucketOwner: access.expectedOwner } : {}),
+      }),
+    );
+    return true;
+  } catch (error) {
+    return classifyError(error).httpStatus !== 404;
+  }
+}
+
 /**
  * HEADs the source and works out its multipart layout: exactly from HEAD ?partNumber= where the server
  * answers it (AWS), otherwise inferred from the size and the ETag's part count (this Ceph ignores
  * partNumber). GetObjectAttributes is never sent: some servers answer it as a GET of the whole object.
  */
-export async function describeSource(source: SourceRef, access: SourceAccess, limits?: Partial<S3Limits>): Promise<SourceObject> {
+export async function describeSource(
+  source: SourceRef,
+  access: SourceAccess,
+  limits?: Partial<S3Limits>,
+): Promise<SourceObject> {
   const head = await headSource(source, access);
   const size = head.ContentLength ?? 0;
   const etag = head.ETag ?? "";

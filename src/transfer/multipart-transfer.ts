@@ -237,7 +237,7 @@ async function failMultipart(
     return new TransferError(
       interrupted ? "INTERRUPTED" : failure.code,
       `${what}; the upload was kept and can be resumed${how} (journal ${journal!.path})`,
-      location,
+      { ...location, ...(failure.partNumber ? { partNumber: failure.partNumber } : {}) },
       {
         cause: failure,
         exitCode: interrupted ? 130 : failure.exitCode,

@@ -100,12 +100,23 @@ export async function runParts(
   options: RunPartsOptions,
 ): Promise<RunPartsSummary> {
   const { concurrency, retry, signal, emit, progress, pool } = options;
-  const limit = pLimit(concurrency.value);
+  // rejectOnClear: a cleared attempt must settle (and so let its part settle), or the final wait never ends.
+  const limit = pLimit({ concurrency: concurrency.value, rejectOnClear: true });
   const done: PartDone[] = [];
   const inFlight = new Set<Promise<void>>();
   let failure: unknown;
   let retries = 0;
   let throttles = 0;
+  // A multipart upload exists only if the endpoint answered CreateMultipartUpload.
+  let endpointAnswered = options.location.uploadId !== undefined;
+  // Ends backoff waits as soon as the transfer has failed or was cancelled, so no part sleeps on after that.
+  const stop = new AbortController();
+  const stopSignal = signal ? AbortSignal.any([signal, stop.signal]) : stop.signal;
+  const failWith = (error: unknown) => {
+    failure ??= error;
+    limit.clearQueue();
+    if (!stop.signal.aborted) stop.abort(failure);
+  };
 
   const fail = (code: ErrorCode, message: string, partNumber: number, cause?: unknown): TransferError =>
     new TransferError(
@@ -117,31 +128,44 @@ export async function runParts(
 
   const attemptPart = async (job: PartJob): Promise<PartDone> => {
     for (let attempt = 1; ; attempt++) {
-      if (failure !== undefined) throw failure;
-      signal?.throwIfAborted();
-      const slot = progress.acquire();
-      let outcome;
-      try {
-        const task = await job.task({ counters: progress.counters, slot });
-        outcome = await pool.run(task, signal ? { signal } : {});
-      } finally {
-        progress.release(slot);
-      }
+      // Each attempt takes its own slot: a part waiting out its backoff holds none, and a cut in
+      // concurrency applies to retries as well as to new parts.
+      const outcome = await limit(async () => {
+        if (failure !== undefined) throw failure;
+        signal?.throwIfAborted();
+        const slot = progress.acquire();
+        try {
+          const task = await job.task({ counters: progress.counters, slot });
+          return await pool.run(task, signal ? { signal } : {});
+        } finally {
+          progress.release(slot);
+        }
+      });
       if (outcome.ok) {
+        endpointAnswered = true;
         concurrency.succeeded();
         limit.concurrency = concurrency.value;
         return { ...outcome, attempts: attempt };
       }
       const error = outcome.error;
-      if (outcome.sourceChanged) throw fail("SOURCE_CHANGED", error.message, job.partNumber);
+      if (outcome.sourceChanged)
+        throw fail("SOURCE_CHANGED", sourceChangedMessage(error.message), job.partNumber);
       if (error.throttle) {
         throttles++;
         concurrency.throttled();
         limit.concurrency = concurrency.value;
       }
       const retryable = error.retryable;
-      if (!retryable || attempt >= retry.maxAttempts || retries >= retry.budget) {
-        throw partError(error, { ...options.location, partNumber: job.partNumber }, attempt, retryable);
+      // An endpoint that has never answered is most likely the wrong one: give up after a few tries instead
+      // of the full policy (minutes, with connect timeouts), since nothing suggests it will come back.
+      const maxAttempts =
+        !endpointAnswered && isUnreachable(error)
+          ? Math.min(retry.maxAttempts, UNREACHABLE_ATTEMPTS)
+          : retry.maxAttempts;
+      if (!retryable || attempt >= maxAttempts || retries >= retry.budget) {
+        throw partError(error, { ...options.location, partNumber: job.partNumber }, attempt, retryable, {
+          budgetSpent: retryable && attempt < maxAttempts,
+        });
       }
       retries++;
       const delayMs = backoffDelay(attempt, retry.baseDelayMs, retry.maxDelayMs);
@@ -155,19 +179,26 @@ export async function runParts(
         throttle: error.throttle,
         concurrency: concurrency.value,
       });
-      await sleep(delayMs, signal);
+      await sleep(delayMs, stopSignal).catch(() => {
+        throw failure ?? signal?.reason ?? stop.signal.reason;
+      });
     }
   };
 
   try {
     for await (const job of jobs) {
       if (failure !== undefined || signal?.aborted) break;
-      // Hold back: never queue more than the parts that can run, so a stream is read only as fast as it is sent.
-      while (limit.activeCount + limit.pendingCount >= limit.concurrency && inFlight.size > 0) {
+      // Hold back: no more requests queued than the concurrency allows now, so a stream is read only as fast
+      // as it is sent; and never more parts open (sending or waiting to retry) than the maximum, which
+      // bounds part buffers and progress slots while parts wait out their backoff.
+      while (
+        inFlight.size >= concurrency.max ||
+        (inFlight.size > 0 && limit.activeCount + limit.pendingCount >= limit.concurrency)
+      ) {
         await Promise.race(inFlight);
       }
       if (failure !== undefined || signal?.aborted) break;
-      const running: Promise<void> = limit(() => attemptPart(job)).then(
+      const running: Promise<void> = attemptPart(job).then(
         async (part) => {
           progress.completedBytes += part.bytes;
           progress.partsDone++;
@@ -183,18 +214,14 @@ export async function runParts(
           });
           await options.onPart?.(part);
         },
-        (error: unknown) => {
-          failure ??= error;
-          limit.clearQueue();
-        },
+        (error: unknown) => failWith(error),
       );
       inFlight.add(running);
       void running.finally(() => inFlight.delete(running));
     }
   } catch (error) {
     // The job source itself failed (a stream read error, a stream larger than planned).
-    failure ??= error;
-    limit.clearQueue();
+    failWith(error);
   }
   await Promise.all(inFlight);
   if (failure !== undefined) throw failure;
@@ -203,14 +230,32 @@ export async function runParts(
   return { parts: done, retries, throttles };
 }
 
+/** Connection-level failures: nothing was heard from the endpoint at all. */
+const UNREACHABLE_CODES = new Set(["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "EHOSTUNREACH", "ENETUNREACH"]);
+const UNREACHABLE_ATTEMPTS = 4;
+
+function isUnreachable(error: ErrorInfo): boolean {
+  if (error.httpStatus !== undefined) return false;
+  // The SDK's connect timeout carries no system code, only its message.
+  return UNREACHABLE_CODES.has(error.code ?? "") || /without establishing a connection/i.test(error.message);
+}
+
+/** The worker says what changed; the user also needs to hear what to do about it. */
+function sourceChangedMessage(detail: string): string {
+  return `${detail}: upload it again once the file has stopped changing`;
+}
+
 function partError(
   error: ErrorInfo,
   location: TransferLocation,
   attempts: number,
   retryable: boolean,
+  why: { budgetSpent: boolean },
 ): TransferError {
-  const action = retryable
-    ? `part ${location.partNumber} (after ${attempts} attempts)`
-    : `part ${location.partNumber}`;
+  const action = !retryable
+    ? `part ${location.partNumber}`
+    : why.budgetSpent
+      ? `part ${location.partNumber} (after ${attempts} attempts; the transfer's retry budget is spent)`
+      : `part ${location.partNumber} (after ${attempts} attempts)`;
   return explainErrorInfo(error, location, action);
 }

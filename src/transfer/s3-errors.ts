@@ -10,7 +10,35 @@ export function explainS3Error(error: unknown, location: TransferLocation, actio
   if (error instanceof S3xferError) {
     return new TransferError(error.code, error.message, location, { cause: error, exitCode: error.exitCode });
   }
-  return explainErrorInfo(classifyError(error), location, action, error);
+  const info = classifyError(error);
+  return explainErrorInfo(info, location, action, withoutRequest(error));
+}
+
+/**
+ * An SDK error keeps the raw HTTP response, whose body stream leads back to the request that was sent, with
+ * its Authorization header and any SSE-C key. The SDK makes `$response` non-enumerable but also read-only,
+ * so a cause that leaves the library is a copy of the error (same class, fields and stack) whose response
+ * keeps only its status and headers: logging the error, to any depth, cannot print a secret.
+ */
+export function withoutRequest(error: unknown): unknown {
+  if (typeof error !== "object" || error === null || !("$response" in error)) return error;
+  const response = (error as { $response?: Record<string, unknown> }).$response;
+  const copy = Object.create(Object.getPrototypeOf(error) as object) as Record<PropertyKey, unknown>;
+  for (const key of Reflect.ownKeys(error)) {
+    if (key === "$response") continue;
+    Object.defineProperty(copy, key, Object.getOwnPropertyDescriptor(error, key)!);
+  }
+  Object.defineProperty(copy, "$response", {
+    value: response && {
+      statusCode: response.statusCode,
+      reason: response.reason,
+      headers: response.headers,
+    },
+    enumerable: false,
+    writable: true,
+    configurable: true,
+  });
+  return copy;
 }
 
 /** The same explanation for an error already classified (by a worker, across the thread boundary). */
@@ -23,17 +51,24 @@ export function explainErrorInfo(
   const code = info.code ?? info.name;
   let errorCode: ErrorCode = "TRANSFER_FAILED";
   let message: string;
-  if (
+  if (info.name === "CredentialsProviderError") {
+    errorCode = "ACCESS_DENIED";
+    message = `${action} could not start: no AWS credentials were found; set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or use --profile`;
+  } else if (
     info.httpStatus === 403 ||
     code === "AccessDenied" ||
     code === "InvalidAccessKeyId" ||
     code === "SignatureDoesNotMatch"
   ) {
     errorCode = "ACCESS_DENIED";
-    message =
-      code === "InvalidAccessKeyId" || code === "SignatureDoesNotMatch"
-        ? `${action} was refused (${code}): the credentials are not valid for this endpoint; check AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY or --profile`
-        : `${action} was refused (403 ${code}): these credentials may not do this; check the IAM or bucket policy, or the expected bucket owner`;
+    if (code === "InvalidAccessKeyId" || code === "SignatureDoesNotMatch") {
+      message = `${action} was refused (${code}): the credentials are not valid for this endpoint; check AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY or --profile`;
+    } else if (!code || /^(Unknown|UnknownError|Forbidden|403)$/.test(code)) {
+      // A refused HEAD has no body, so no code to tell bad credentials from missing permissions.
+      message = `${action} was refused (HTTP 403): the credentials are not valid for this endpoint or may not do this; check AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY or --profile, and the IAM or bucket policy`;
+    } else {
+      message = `${action} was refused (403 ${code}): these credentials may not do this; check the IAM or bucket policy, or the expected bucket owner`;
+    }
   } else if (code === "NoSuchBucket") {
     errorCode = "NO_SUCH_BUCKET";
     message = `${action} failed: bucket "${location.bucket}" does not exist; create it or check the name`;
@@ -57,5 +92,8 @@ export function explainErrorInfo(
       info.message && info.message !== code && info.message !== "UnknownError" ? `: ${info.message}` : "";
     message = `${action} failed with ${code}${status}${detail}`;
   }
-  return new TransferError(errorCode, message, location, cause === undefined ? undefined : { cause });
+  return new TransferError(errorCode, message, location, {
+    ...(cause === undefined ? {} : { cause }),
+    transient: info.retryable,
+  });
 }

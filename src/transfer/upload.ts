@@ -95,9 +95,19 @@ export async function fileIdentity(path: string): Promise<FileSourceIdentity & F
   try {
     await access(absolute, constants.R_OK);
   } catch {
-    throw new UsageError("SOURCE_UNREADABLE", `source file ${path} cannot be read (permission denied)`);
+    throw new UsageError(
+      "SOURCE_UNREADABLE",
+      `source file ${path} cannot be read (permission denied): check its permissions, or run as a user who can read it`,
+    );
   }
-  return { kind: "file", path: absolute, size: info.size, mtimeMs: info.mtimeMs, ino: info.ino, dev: info.dev };
+  return {
+    kind: "file",
+    path: absolute,
+    size: info.size,
+    mtimeMs: info.mtimeMs,
+    ino: info.ino,
+    dev: info.dev,
+  };
 }
 
 const ATTRIBUTE_KEYS: (keyof ObjectAttributes)[] = [
@@ -276,7 +286,12 @@ async function uploadMultipart(
     jobs: (uploadId) => withUploadId(jobs, uploadId),
     ...(stream ? { stream } : {}),
     ...(journalPath && file
-      ? { journal: { path: journalPath, header: (uploadId: string) => uploadJournalHeader(context, plan, file, uploadId) } }
+      ? {
+          journal: {
+            path: journalPath,
+            header: (uploadId: string) => uploadJournalHeader(context, plan, file, uploadId),
+          },
+        }
       : {}),
     resumeCommand: `s3xfer resume s3://${options.bucket}/${options.key}`,
     expectations: (parts) => ({
@@ -306,7 +321,12 @@ export async function journalFor(options: CommonTransferOptions): Promise<string
   return path;
 }
 
-function uploadJournalHeader(context: UploadContext, plan: TransferPlan, file: FileSourceIdentity, uploadId: string): JournalHeader {
+function uploadJournalHeader(
+  context: UploadContext,
+  plan: TransferPlan,
+  file: FileSourceIdentity,
+  uploadId: string,
+): JournalHeader {
   return journalHeader(context, "upload", file, plan, uploadId, context.attributes);
 }
 

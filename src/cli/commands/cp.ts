@@ -4,8 +4,9 @@ import { isS3Url, parseS3Url } from "../../s3/url.js";
 import { upload } from "../../transfer/upload.js";
 import { copy, type CopyProps } from "../../transfer/copy.js";
 import type { TransferResult } from "../../transfer/result.js";
-import { ProgressDisplay, summaryLine, type OutputMode } from "../progress-display.js";
+import { ProgressDisplay, printResult, outputMode } from "../progress-display.js";
 import { interruptSignal } from "../interrupt.js";
+import { restoreDashes, STDIN_ARG } from "../stdin-arg.js";
 import { sizeOption } from "../size-option.js";
 import {
   readSseCKey,
@@ -67,19 +68,60 @@ export function cpCommand(yargs: Argv): Argv {
           "server-side copy of any size, verified",
         ) as unknown as Argv<CpArgs>,
     async (args) => {
-      process.exitCode = await runCp(args);
+      process.exitCode = await runCp(restoreDashes(args, ["source"]));
     },
   );
 }
 
-function outputMode(args: TransferFlags): OutputMode {
-  if (args.json) return "json";
-  if (args.quiet) return "quiet";
-  if (args.progress && process.stderr.isTTY) return "bar";
-  return "plain";
+/** Flags that mean something for one kind of transfer only: given to the other, they would do nothing. */
+const COPY_ONLY = [
+  "metadata-directive",
+  "tagging-directive",
+  "copy-props",
+  "sse-c-copy-source-key",
+  "expected-source-bucket-owner",
+] as const;
+const UPLOAD_ONLY = ["expected-size", "content-md5"] as const;
+
+/** Refuses combinations that cannot be meant, rather than silently ignoring half of them. */
+function checkFlagCombinations(args: CpArgs, isCopy: boolean, isStdin: boolean): void {
+  if (args.json && args.quiet) {
+    throw new UsageError(
+      "USAGE",
+      "--json and --quiet cannot be used together: --json prints only JSON lines (and errors); choose one",
+    );
+  }
+  const given = (flag: string) => {
+    const value = (args as unknown as Record<string, unknown>)[flag];
+    return value !== undefined && value !== false;
+  };
+  if (!isCopy) {
+    const copyFlag = COPY_ONLY.find(given);
+    if (copyFlag) {
+      throw new UsageError(
+        "USAGE",
+        `--${copyFlag} applies only to a copy from an s3:// source, not to an upload: remove it`,
+      );
+    }
+    if (given("expected-size") && !isStdin) {
+      throw new UsageError(
+        "USAGE",
+        "--expected-size applies only to stdin (-): a file's size is known; remove it",
+      );
+    }
+    return;
+  }
+  const uploadFlag = UPLOAD_ONLY.find(given);
+  if (uploadFlag) {
+    throw new UsageError(
+      "USAGE",
+      `--${uploadFlag} applies only to an upload, not to a server-side copy: remove it`,
+    );
+  }
 }
 
 async function runCp(args: CpArgs): Promise<number> {
+  const isStdin = args.source === STDIN_ARG;
   if (!isS3Url(args.destination)) {
     if (isS3Url(args.source)) {
       throw new UsageError(
@@ -95,6 +137,7 @@ async function runCp(args: CpArgs): Promise<number> {
   const destination = parseS3Url(args.destination);
   if (destination.versionId)
     throw new UsageError("USAGE", "a destination cannot name a version (?versionId=)");
+  checkFlagCombinations(args, isS3Url(args.source), isStdin);
   const mode = outputMode(args);
   const display = new ProgressDisplay(mode);
   const interrupt = interruptSignal();
@@ -105,6 +148,7 @@ async function runCp(args: CpArgs): Promise<number> {
       const sourceKey = readSseCKey(args["sse-c-copy-source-key"], "--sse-c-copy-source-key");
       result = await copy({
         ...transferOptionsFromFlags(args),
+        keepForResume: args.journal !== false,
         source,
         bucket: destination.bucket,
         key: destination.key,
@@ -121,7 +165,9 @@ async function runCp(args: CpArgs): Promise<number> {
     } else
       result = await upload({
         ...transferOptionsFromFlags(args),
-        source: args.source === "-" ? process.stdin : args.source,
+        // Ctrl-C keeps the upload for `s3xfer resume` when there is a journal to resume it from.
+        keepForResume: args.journal !== false && !isStdin,
+        source: isStdin ? process.stdin : args.source,
         bucket: destination.bucket,
         key: destination.key,
         ...(args["expected-size"] !== undefined ? { expectedSize: args["expected-size"] } : {}),
@@ -133,7 +179,6 @@ async function runCp(args: CpArgs): Promise<number> {
     display.finish();
     interrupt.dispose();
   }
-  if (mode === "json") process.stdout.write(`${JSON.stringify(result)}\n`);
-  else if (mode !== "quiet") process.stdout.write(summaryLine(result));
+  printResult(mode, result);
   return 0;
 }
