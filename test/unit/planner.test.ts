@@ -19,23 +19,28 @@ import { UsageError } from "../../src/errors.js";
 
 const MAX = S3_LIMITS.maxObjectSize;
 
-/** Every invariant a plan of known size must hold, checked part by part. */
+/**
+ * Every invariant a plan of known size must hold, checked part by part. Violations are collected in plain
+ * code and asserted once: an expect() per part would make the property runs slow.
+ */
 function expectValidPlan(plan: TransferPlan, size: number): void {
   expect(plan.objectSize).toBe(size);
   const count = plan.partCount!;
-  expect(count).toBeGreaterThanOrEqual(1);
-  expect(count).toBeLessThanOrEqual(S3_LIMITS.maxParts);
+  const problems: string[] = [];
+  if (count < 1 || count > S3_LIMITS.maxParts) problems.push(`${count} parts`);
   let expectedStart = 0;
   for (const range of partRanges(plan)) {
-    expect(range.start).toBe(expectedStart);
-    expect(range.size).toBe(range.end - range.start);
-    expect(range.size).toBeLessThanOrEqual(S3_LIMITS.maxPartSize);
-    if (range.partNumber < count) expect(range.size).toBeGreaterThanOrEqual(S3_LIMITS.minPartSize);
-    if (size > 0) expect(range.size).toBeGreaterThan(0);
+    const n = range.partNumber;
+    if (range.start !== expectedStart) problems.push(`part ${n} starts at ${range.start}, not ${expectedStart}`);
+    if (range.size !== range.end - range.start) problems.push(`part ${n} size ${range.size} ≠ end − start`);
+    if (range.size > S3_LIMITS.maxPartSize) problems.push(`part ${n} above 5 GiB`);
+    if (n < count && range.size < S3_LIMITS.minPartSize) problems.push(`part ${n} below 5 MiB`);
+    if (size > 0 && range.size <= 0) problems.push(`part ${n} empty`);
     expectedStart = range.end;
   }
-  expect(expectedStart).toBe(size);
-  expect(partRange(plan, count).size).toBe(plan.lastPartSize);
+  if (expectedStart !== size) problems.push(`parts end at ${expectedStart}, not ${size}`);
+  if (partRange(plan, count).size !== plan.lastPartSize) problems.push("lastPartSize differs from the last range");
+  expect(problems).toEqual([]);
 }
 
 /** For huge plans, check the arithmetic at the ends instead of walking 10,000 parts per property run. */
