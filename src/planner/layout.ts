@@ -18,7 +18,11 @@ const COMMON_PART_SIZES = [8, 16, 5, 32, 64, 50, 128, 256, 512, 1024].map((n) =>
  * aws-cli's for objects past 80 GiB) pick. When none exists the copy is planned by size. The guess is checked
  * afterwards by comparing ETags.
  */
-export function inferPartSizes(size: number, partCount: number, limits: Partial<S3Limits> = {}): number[] | null {
+export function inferPartSizes(
+  size: number,
+  partCount: number,
+  limits: Partial<S3Limits> = {},
+): number[] | null {
   if (!Number.isSafeInteger(partCount) || partCount < 1 || size <= 0) return null;
   if (partCount === 1) return [size];
   const { minPartSize } = resolveLimits(limits);

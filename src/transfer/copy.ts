@@ -26,10 +26,7 @@ import {
   type SourceObject,
   type SourceRef,
 } from "./copy-source.js";
-import {
-  checksumTypeFor,
-  headObject,
-} from "./multipart.js";
+import { checksumTypeFor, headObject } from "./multipart.js";
 import { resolveSseCustomerKey, type CommonTransferOptions } from "./options.js";
 import type { TransferResult } from "./result.js";
 import { PartProgress, type PartJob, type RunPartsSummary } from "./run-parts.js";
@@ -319,7 +316,11 @@ function copySourceSsec(key: SseCustomerKey | undefined) {
     : {};
 }
 
-export function* copyJobs(context: CopyContext, plan: TransferPlan, skip: ReadonlySet<number> = new Set()): Generator<PartJob> {
+export function* copyJobs(
+  context: CopyContext,
+  plan: TransferPlan,
+  skip: ReadonlySet<number> = new Set(),
+): Generator<PartJob> {
   const { source } = context;
   const pinned = {
     bucket: source.bucket,
@@ -360,7 +361,12 @@ async function copyMultipart(context: CopyContext, plan: TransferPlan): Promise<
     attributes: context.attributes,
     jobs: (uploadId) => withUploadId(copyJobs(context, plan), uploadId),
     ...(journalPath
-      ? { journal: { path: journalPath, header: (uploadId: string) => copyJournalHeader(context, plan, uploadId) } }
+      ? {
+          journal: {
+            path: journalPath,
+            header: (uploadId: string) => copyJournalHeader(context, plan, uploadId),
+          },
+        }
       : {}),
     resumeCommand: `s3xfer resume s3://${options.bucket}/${options.key}`,
     beforeComplete: (_parts, checksum, location) => checkBeforeComplete(context, checksum, location),
@@ -401,7 +407,11 @@ export function copyJournalHeader(context: CopyContext, plan: TransferPlan, uplo
  * completing. And where the server returned part checksums and the source has a full-object value, they
  * must combine to it — a copy that does not match its source is never completed.
  */
-export async function checkBeforeComplete(context: CopyContext, checksum: string | null, location: { bucket: string; key: string; uploadId: string }): Promise<void> {
+export async function checkBeforeComplete(
+  context: CopyContext,
+  checksum: string | null,
+  location: { bucket: string; key: string; uploadId: string },
+): Promise<void> {
   await checkSourceUnchanged(context.source, context.access, location);
   const sourceFull = sourceFullObjectChecksum(context);
   if (checksum && sourceFull && checksum !== sourceFull) {

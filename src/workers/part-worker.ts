@@ -186,7 +186,12 @@ async function digestPart(task: DigestPartTask): Promise<SentPart> {
     await checkIdentity(handle, file);
     return digestFileRange(handle, start, end, file.path, new PartDigests(task.checksumAlgorithm, true));
   });
-  return { etag: "", bytes: end - start, ...(digests.checksum ? { checksum: digests.checksum } : {}), md5: digests.md5! };
+  return {
+    etag: "",
+    bytes: end - start,
+    ...(digests.checksum ? { checksum: digests.checksum } : {}),
+    md5: digests.md5!,
+  };
 }
 
 /**
