@@ -31,7 +31,8 @@ function expectValidPlan(plan: TransferPlan, size: number): void {
   let expectedStart = 0;
   for (const range of partRanges(plan)) {
     const n = range.partNumber;
-    if (range.start !== expectedStart) problems.push(`part ${n} starts at ${range.start}, not ${expectedStart}`);
+    if (range.start !== expectedStart)
+      problems.push(`part ${n} starts at ${range.start}, not ${expectedStart}`);
     if (range.size !== range.end - range.start) problems.push(`part ${n} size ${range.size} ≠ end − start`);
     if (range.size > S3_LIMITS.maxPartSize) problems.push(`part ${n} above 5 GiB`);
     if (n < count && range.size < S3_LIMITS.minPartSize) problems.push(`part ${n} below 5 MiB`);
@@ -39,7 +40,8 @@ function expectValidPlan(plan: TransferPlan, size: number): void {
     expectedStart = range.end;
   }
   if (expectedStart !== size) problems.push(`parts end at ${expectedStart}, not ${size}`);
-  if (partRange(plan, count).size !== plan.lastPartSize) problems.push("lastPartSize differs from the last range");
+  if (partRange(plan, count).size !== plan.lastPartSize)
+    problems.push("lastPartSize differs from the last range");
   expect(problems).toEqual([]);
 }
 
