@@ -37,6 +37,7 @@ export class ProgressDisplay {
         this.bar?.update(event.bytesDone, {
           done: formatSize(event.bytesDone),
           rate: `${formatSize(event.bytesPerSecond)}/s`,
+          eta: eta(event.totalBytes, event.bytesDone, event.bytesPerSecond),
           parts: `${event.partsDone}/${this.partCount ?? "?"}`,
           conc: String(event.concurrency),
         });
@@ -64,7 +65,7 @@ export class ProgressDisplay {
     const totalText = event.size === null ? "?" : formatSize(event.size);
     this.bar = new cliProgress.SingleBar(
       {
-        format: `{bar} {percentage}% | {done} / ${totalText} | {rate} | ETA {eta_formatted} | parts {parts} | x{conc}`,
+        format: `{bar} {percentage}% | {done} / ${totalText} | {rate} | ETA {eta} | parts {parts} | x{conc}`,
         stream: process.stderr,
         hideCursor: true,
         etaBuffer: 40,
@@ -76,6 +77,7 @@ export class ProgressDisplay {
     this.bar.start(Math.max(1, event.size ?? 1), 0, {
       done: "0 B",
       rate: "0 B/s",
+      eta: "?",
       parts: `0/${event.partCount ?? "?"}`,
       conc: String(event.concurrency),
     });
@@ -101,6 +103,15 @@ export class ProgressDisplay {
     if (event.type === "complete") return;
     writeOut(`${JSON.stringify(event)}\n`);
   }
+}
+
+/** Time left at the smoothed rate; "?" until there is a rate (the first parts of a copy take a while). */
+function eta(total: number | null, done: number, rate: number): string {
+  if (total === null || rate <= 0) return "?";
+  const seconds = Math.round((total - done) / rate);
+  if (seconds < 60) return `${seconds}s`;
+  if (seconds < 3600) return `${Math.floor(seconds / 60)}m${String(seconds % 60).padStart(2, "0")}s`;
+  return `${Math.floor(seconds / 3600)}h${String(Math.floor((seconds % 3600) / 60)).padStart(2, "0")}m`;
 }
 
 export function summaryLine(result: TransferResult): string {
