@@ -410,6 +410,13 @@ async function resumeUpload(
     }
     // Re-read every part the server has (I/O only) in the workers, then judge each one.
     const candidates = [...partRanges(plan)].filter((r) => server.get(r.partNumber)?.size === r.size);
+    if (candidates.length > 0) {
+      // Re-reading can take a while for a big file: say what is happening before the bar starts.
+      context.events.emit({
+        type: "note",
+        message: `re-reading ${candidates.length} part(s) the server already has, to check them against ${source.path}`,
+      });
+    }
     const local = new Map<number, LocalDigest>();
     await Promise.all(
       candidates.map(async (range) => {
