@@ -65,8 +65,10 @@ try {
   step("upload: parallel multipart, parts read and checksummed by worker threads");
   s3xfer("cp", file, `s3://${src}/big.bin`, "--metadata", "origin=demo", "--tagging", "purpose=demo");
 
+  // Up to 5 GiB one CopyObject is the default; --force-multipart shows the engine that copies objects of any
+  // size: UploadPartCopy by the worker pool.
   step("server-side copy: UploadPartCopy, the source's own part layout, no bytes through this machine");
-  s3xfer("cp", `s3://${src}/big.bin`, `s3://${dst}/big.bin`);
+  s3xfer("cp", `s3://${src}/big.bin`, `s3://${dst}/big.bin`, "--force-multipart");
 
   step("verify: download both objects and compare with the local file");
   for (const bucket of [src, dst]) {

@@ -92,21 +92,18 @@ export function planCopy(sourceSize: number, options: CopyPlanOptions = {}): Tra
     if (options.forceMultipart) adjustments.push("an empty object is copied with one CopyObject");
     return singlePlan("single", 0, requested, limits, adjustments);
   }
-  // A multipart source is copied in parts whatever its size: with its own boundaries by default, because
-  // the same boundaries give the same multipart ETag and so a copy that verifies without reading a byte; an
-  // explicit part size asks for another layout.
-  if (options.sourcePartSizes) {
-    if (options.partSize === undefined) {
-      const problem = layoutProblem(sourceSize, options.sourcePartSizes, limits);
-      if (problem === null) return sourceLayoutPlan(sourceSize, options.sourcePartSizes, limits);
-      adjustments.push(`source layout not reproduced (${problem}); parts planned by size`);
-    }
-  } else if (
-    !options.forceMultipart &&
-    sourceSize <= threshold &&
-    sourceSize <= limits.maxSingleRequestSize
-  ) {
+  // Up to 5 GiB one CopyObject does it (servers such as Ceph even clone it without moving data), unless
+  // parts are asked for. Above that, or when asked, a multipart source is copied with its own boundaries,
+  // because the same boundaries give the same multipart ETag and so a copy that verifies without reading a
+  // byte; an explicit part size asks for another layout.
+  const single = !options.forceMultipart && options.partSize === undefined;
+  if (single && sourceSize <= threshold && sourceSize <= limits.maxSingleRequestSize) {
     return singlePlan("single", sourceSize, requested, limits, adjustments);
+  }
+  if (options.sourcePartSizes && options.partSize === undefined) {
+    const problem = layoutProblem(sourceSize, options.sourcePartSizes, limits);
+    if (problem === null) return sourceLayoutPlan(sourceSize, options.sourcePartSizes, limits);
+    adjustments.push(`source layout not reproduced (${problem}); parts planned by size`);
   }
   return uniformPlan(sourceSize, requested, options.strictPartSize ?? false, limits, adjustments);
 }

@@ -26,7 +26,7 @@ import {
   type SourceObject,
   type SourceRef,
 } from "./copy-source.js";
-import { checksumTypeFor, headObject } from "./multipart.js";
+import { checksumTypeFor, ensureTags, headObject } from "./multipart.js";
 import { resolveSseCustomerKey, type CommonTransferOptions } from "./options.js";
 import type { TransferResult } from "./result.js";
 import { PartProgress, type PartJob, type RunPartsSummary } from "./run-parts.js";
@@ -105,6 +105,7 @@ export async function copy(options: CopyOptions): Promise<TransferResult> {
         context,
         planCopy(context.source.size, {
           forceMultipart: true,
+          ...(context.source.partSizes ? { sourcePartSizes: context.source.partSizes } : {}),
           ...(options.limits ? { limits: options.limits } : {}),
         }),
       );
@@ -255,6 +256,15 @@ async function copySingle(context: CopyContext, plan: TransferPlan): Promise<Tra
   const etag = response.CopyObjectResult?.ETag ?? "";
   const versionId = response.VersionId;
   const head = await headObject(dest, versionId);
+  if (context.attributes.sse?.mode === "aws:kms" && head.ServerSideEncryption !== "aws:kms") {
+    // This Ceph accepts SSE-KMS on CopyObject and ignores it. An unencrypted copy is not what was asked:
+    // copy again in parts, where the encryption is set at CreateMultipartUpload (and the result checked).
+    context.notes.push("the server ignored SSE-KMS on CopyObject; copied in parts instead");
+    events.emit({ type: "note", message: context.notes[context.notes.length - 1]! });
+    return undefined;
+  }
+  const tagNote = await ensureTags(dest, versionId, context.attributes.tagging);
+  if (tagNote) context.notes.push(tagNote.replace("CreateMultipartUpload", "CopyObject"));
   const sourceChecksum = context.algorithm ? readChecksum(context.algorithm, source.head) : undefined;
   const verified = verifyObject(head, {
     bucket: dest.bucket,
@@ -263,8 +273,13 @@ async function copySingle(context: CopyContext, plan: TransferPlan): Promise<Tra
     algorithm: context.algorithm,
     checksum: sourceChecksum ?? null,
     ...(etagsComparable(context) ? { etag: unquote(source.etag) } : {}),
-    etagMismatchIsError: true,
+    // A single-part source's ETag is its MD5 and must carry over; a multipart source's ETag may be
+    // recomputed by CopyObject (AWS makes it the MD5 of the whole object; Ceph keeps it).
+    etagMismatchIsError: source.layout === "single",
   });
+  if (verified.etag === "differs") {
+    context.notes.push("CopyObject gave the copy a new ETag (the source is multipart); size verified");
+  }
   const summary: RunPartsSummary = {
     parts: [{ ok: true, partNumber: 1, etag, bytes: source.size, durationMs: 0, attempts: 1 }],
     retries: 0,

@@ -89,7 +89,7 @@ describe("s3xfer cp (as a user runs it)", () => {
       "--tagging",
       "t=1",
     ]);
-    const run = await runCli(["cp", `s3://${bucket}/src.bin`, `s3://${bucket}/dst.bin`]);
+    const run = await runCli(["cp", `s3://${bucket}/src.bin`, `s3://${bucket}/dst.bin`, "--force-multipart"]);
     expect(run.code, run.stderr).toBe(0);
     expect(run.stdout).toMatch(/^copied 40 MiB .* 6 parts of 8 MiB/);
     expect(run.stdout).toMatch(/verified: size 41943043 ok, .*ETag ok/);

@@ -110,12 +110,28 @@ describe("server-side copy", () => {
     expect(result.verified.etag).toBe("ok");
   });
 
-  it("a 200 MiB multipart source: its own layout reproduced, same ETag, metadata and tags carried", async () => {
+  it("a 200 MiB multipart source by default: one CopyObject (≤ 5 GiB), same ETag on this server, metadata and tags carried", async () => {
+    const result = await copy({
+      ...connection,
+      source: { bucket: src, key: "multi-200" },
+      bucket: dst,
+      key: "multi-200-single",
+    });
+    expect(result.request).toBe("single");
+    const head = await client.send(new HeadObjectCommand({ Bucket: dst, Key: "multi-200-single" }));
+    expect(head.Metadata).toEqual({ owner: "backup-job", run: "7" });
+    expect(head.ContentType).toBe("application/x-test");
+    expect(await tags(dst, "multi-200-single")).toEqual({ team: "storage", tier: "cold" });
+    expect((await downloadedSha256(client, dst, "multi-200-single")).sha256).toBe(sha.multi);
+  });
+
+  it("a 200 MiB multipart source, forced multipart: its own layout reproduced, same ETag, metadata and tags carried", async () => {
     const result = await copy({
       ...connection,
       source: { bucket: src, key: "multi-200" },
       bucket: dst,
       key: "multi-200",
+      forceMultipart: true,
     });
     expect(result.request).toBe("multipart");
     expect(result.parts).toBe(26);
@@ -260,6 +276,7 @@ describe("server-side copy", () => {
       bucket: dst,
       key: "changing",
       concurrency: 2,
+      forceMultipart: true,
       onEvent: (event) => {
         if (event.type === "part" && !overwritten) {
           overwritten = true;
@@ -310,7 +327,13 @@ describe("server-side copy", () => {
         MultipartUpload: { Parts: parts },
       }),
     );
-    const result = await copy({ ...connection, source: { bucket: src, key }, bucket: dst, key });
+    const result = await copy({
+      ...connection,
+      source: { bucket: src, key },
+      bucket: dst,
+      key,
+      forceMultipart: true,
+    });
     expect(result.verified.etag).toBe("differs");
     expect(result.notes.join()).toMatch(/ETag differs/);
     expect((await downloadedSha256(client, dst, key)).sha256).toBe(hash.digest("hex"));

@@ -162,7 +162,14 @@ describe("20% 503 SlowDown + 5% connection resets on every request", () => {
       partSize: PART,
     });
     const copy200 = (key: string) => (onEvent: (e: TransferEvent) => void) =>
-      copy({ ...viaProxy(), source: { bucket, key: "copy-source" }, bucket, key, onEvent });
+      copy({
+        ...viaProxy(),
+        source: { bucket, key: "copy-source" },
+        bucket,
+        key,
+        forceMultipart: true,
+        onEvent,
+      });
 
     const clean = await measure("copy, no faults", "copy", [], copy200("copy-clean"));
     expect(clean.result.retries).toBe(0);

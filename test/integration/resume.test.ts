@@ -63,6 +63,7 @@ describe("kill -9 at random moments, then resume (the CLI as a child process)", 
   async function killLoop(kind: "upload" | "copy") {
     const random = seededRandom(seed + (kind === "copy" ? 1 : 0));
     const source = kind === "upload" ? big : `s3://${bucket}/copy-source`;
+    // --part-size also makes the copy multipart (up to 5 GiB it would otherwise be one CopyObject).
     const figures = {
       runs: 0,
       killedMidway: 0,
@@ -257,6 +258,7 @@ describe("resume checks before it trusts", () => {
       bucket,
       key: "copy-dst-2",
       concurrency: 2,
+      forceMultipart: true,
       signal: controller.signal,
       keepForResume: true,
       onEvent: (e) => e.type === "part" && ++parts === 5 && controller.abort(),

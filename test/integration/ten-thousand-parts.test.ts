@@ -67,6 +67,7 @@ describe("10,000 parts (S3's maximum)", () => {
       source: { bucket, key: "tenk" },
       bucket,
       key: "tenk-copy",
+      forceMultipart: true,
       concurrency: 32,
       limits,
     });

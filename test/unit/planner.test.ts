@@ -206,7 +206,9 @@ describe("planUpload properties", () => {
 });
 
 describe("planCopy", () => {
-  it("up to 5 GiB is one CopyObject; above is multipart", () => {
+  it("up to 5 GiB is one CopyObject, a multipart source too; above is multipart", () => {
+    expect(planCopy(200 * MiB, { sourcePartSizes: inferPartSizes(200 * MiB, 25)! }).kind).toBe("single");
+    expect(planCopy(6 * GiB, { sourcePartSizes: inferPartSizes(6 * GiB, 768)! }).layout).toBe("source");
     expect(planCopy(5 * GiB).kind).toBe("single");
     expect(planCopy(0).kind).toBe("single");
     const plan = planCopy(5 * GiB + 1);
@@ -222,7 +224,7 @@ describe("planCopy", () => {
 
   it("reproduces a uniform source layout compactly", () => {
     const sizes = inferPartSizes(200 * MiB + 3, 26)!;
-    const plan = planCopy(200 * MiB + 3, { sourcePartSizes: sizes });
+    const plan = planCopy(200 * MiB + 3, { sourcePartSizes: sizes, forceMultipart: true });
     expect(plan.layout).toBe("source");
     expect(plan.offsets).toBeUndefined();
     expect(plan.partSize).toBe(8 * MiB);
@@ -233,7 +235,7 @@ describe("planCopy", () => {
   it("reproduces a non-uniform source layout part for part", () => {
     const sizes = [6 * MiB, 5 * MiB, 9 * MiB, 1];
     const size = sizes.reduce((a, b) => a + b, 0);
-    const plan = planCopy(size, { sourcePartSizes: sizes });
+    const plan = planCopy(size, { sourcePartSizes: sizes, forceMultipart: true });
     expect([...partRanges(plan)].map((r) => r.size)).toEqual(sizes);
     expectValidPlan(plan, size);
   });
@@ -263,7 +265,7 @@ describe("planCopy", () => {
         (body, last) => {
           const sizes = [...body, last];
           const size = sizes.reduce((a, b) => a + b, 0);
-          const plan = planCopy(size, { sourcePartSizes: sizes });
+          const plan = planCopy(size, { sourcePartSizes: sizes, forceMultipart: true });
           expect([...partRanges(plan)].map((r) => r.size)).toEqual(sizes);
         },
       ),
