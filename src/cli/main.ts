@@ -2,17 +2,22 @@
 import yargs, { type Argv } from "yargs";
 import { hideBin } from "yargs/helpers";
 import { UsageError } from "../errors.js";
+import { benchCommand } from "./commands/bench.js";
+import { abortCommand } from "./commands/abort.js";
 import { cpCommand } from "./commands/cp.js";
+import { resumeCommand } from "./commands/resume.js";
+import { uploadsCommand } from "./commands/uploads.js";
 import { planCommand } from "./commands/plan.js";
 import { EXIT } from "./exit-codes.js";
 import { reportError } from "./report-error.js";
+import { protectStdinArg } from "./stdin-arg.js";
 import { versionText } from "./version-text.js";
 
 // The SDK warns on every client that Node 20 support ends in 2027; s3xfer supports Node 20 until then, and
 // the warning would land in the middle of a progress bar.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
 
-const argv = hideBin(process.argv);
+const argv = protectStdinArg(hideBin(process.argv));
 const debug = argv.includes("--debug");
 
 let cli: Argv = yargs(argv)
@@ -32,7 +37,11 @@ let cli: Argv = yargs(argv)
   });
 
 cli = cpCommand(cli);
+cli = resumeCommand(cli);
+cli = abortCommand(cli);
+cli = uploadsCommand(cli);
 cli = planCommand(cli);
+cli = benchCommand(cli);
 
 try {
   await cli.parseAsync();
