@@ -159,6 +159,18 @@ describe("resume checks before it trusts", () => {
     expect(again.etag).toBe(result.etag);
   });
 
+  it("a crash right after CompleteMultipartUpload: resume recognises the finished object by its part MD5s", async () => {
+    await upload({ ...connection, source: big, bucket, key: "completed-early", partSize: 5 * MiB });
+    const journal = defaultJournalPath(bucket, "completed-early");
+    const lines = (await readFile(journal, "utf8")).trimEnd().split("\n");
+    // as if the process died before writing the journal's last line
+    await writeFile(journal, lines.filter((l) => !l.includes('"type":"completed"')).join("\n") + "\n");
+    const result = await resume(journal, connection);
+    expect(result.verified.etag).toBe("ok");
+    expect(result.notes.join()).toMatch(/completed just before the interruption; its ETag matches/);
+    expect(result.partsSent).toBe(0);
+  });
+
   it("a torn last journal line is ignored, and the part behind it re-verified", async () => {
     const journal = await interruptedUpload("torn");
     const text = await readFile(journal, "utf8");
