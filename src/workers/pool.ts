@@ -42,11 +42,39 @@ export class PartPool {
     });
   }
 
+  /**
+   * Runs one task. The signal is not handed to piscina: a task given a signal gets its thread to itself,
+   * which would cap the parts in flight at the number of threads. Instead an abort rejects at once and
+   * tears the pool down, which cancels every request in flight (the transfer is being cancelled anyway).
+   */
   run(task: PartTask, options: { signal?: AbortSignal } = {}): Promise<PartOutcome> {
-    return this.pool.run(task, options.signal ? { signal: options.signal } : {});
+    const { signal } = options;
+    if (!signal) return this.pool.run(task);
+    if (signal.aborted) return Promise.reject(signal.reason as Error);
+    return new Promise<PartOutcome>((resolve, reject) => {
+      const onAbort = () => {
+        reject(signal.reason as Error);
+        void this.destroy().catch(() => undefined);
+      };
+      signal.addEventListener("abort", onAbort, { once: true });
+      this.pool.run(task).then(
+        (outcome) => {
+          signal.removeEventListener("abort", onAbort);
+          resolve(outcome);
+        },
+        (error: unknown) => {
+          signal.removeEventListener("abort", onAbort);
+          reject(error as Error);
+        },
+      );
+    });
   }
 
-  async destroy(): Promise<void> {
-    await this.pool.destroy();
+  private destroying: Promise<void> | undefined;
+
+  /** Stops the threads; safe to call more than once. */
+  destroy(): Promise<void> {
+    this.destroying ??= this.pool.destroy();
+    return this.destroying;
   }
 }
