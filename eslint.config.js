@@ -14,4 +14,8 @@ export default tseslint.config(
       "no-console": "off",
     },
   },
+  {
+    files: ["**/*.cjs"],
+    languageOptions: { sourceType: "commonjs", globals: { module: "writable", require: "readonly" } },
+  },
 );

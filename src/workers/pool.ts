@@ -9,9 +9,10 @@ import type { PartOutcome, PartTask } from "./tasks.js";
  * next to it; the tests then use the build in dist/ (npm test builds before it runs them).
  */
 function workerFile(): string {
-  const beside = fileURLToPath(new URL("./part-worker.js", import.meta.url));
-  if (existsSync(beside)) return beside;
-  const built = fileURLToPath(new URL("../../dist/workers/part-worker.js", import.meta.url));
+  const beside = fileURLToPath(new URL("./part-worker-entry.cjs", import.meta.url));
+  if (existsSync(beside) && existsSync(fileURLToPath(new URL("./part-worker.js", import.meta.url))))
+    return beside;
+  const built = fileURLToPath(new URL("../../dist/workers/part-worker-entry.cjs", import.meta.url));
   if (existsSync(built)) return built;
   throw new Error(`the worker script is missing (${beside}); run "npm run build"`);
 }
