@@ -39,6 +39,7 @@ import { RandomDataStream, writeRandomFile } from "../../bench/random-data.js";
 import { ResourceMeter, type ResourceUsage } from "../../bench/resources.js";
 import { latencySummary, median, type LatencySummary } from "../../bench/stats.js";
 import { S3xferError, UsageError } from "../../errors.js";
+import { connectionFlags, connectionFromFlags, type ConnectionFlags } from "../transfer-flags.js";
 import { formatSize, planCopy, planUpload } from "../../planner/index.js";
 import { classifyError } from "../../s3/error-class.js";
 import { createMainClient, endpointFromEnvironment } from "../../s3/client-settings.js";
@@ -53,7 +54,7 @@ import { EXIT } from "../exit-codes.js";
 import { sizeOption } from "../size-option.js";
 import { packageVersion } from "../version.js";
 
-interface BenchArgs {
+interface BenchArgs extends ConnectionFlags {
   target: string;
   size?: number;
   "part-size": string;
@@ -64,9 +65,6 @@ interface BenchArgs {
   "upload-from": "file" | "stream";
   "temp-dir"?: string;
   json: boolean;
-  "endpoint-url"?: string;
-  region?: string;
-  profile?: string;
 }
 
 const DEFAULT_SIZE = GiB;
@@ -76,7 +74,7 @@ export function benchCommand(yargs: Argv): Argv {
     "bench <target>",
     "measure upload and server-side copy speed for part sizes × concurrencies, and recommend one",
     (y) =>
-      y
+      connectionFlags(y)
         .positional("target", {
           type: "string",
           describe:
@@ -123,12 +121,6 @@ export function benchCommand(yargs: Argv): Argv {
           default: false,
           describe: "print one JSON document instead of tables",
         })
-        .option("endpoint-url", {
-          type: "string",
-          describe: "S3-compatible endpoint (default: AWS_ENDPOINT_URL_S3 / AWS_ENDPOINT_URL)",
-        })
-        .option("region", { type: "string" })
-        .option("profile", { type: "string" })
         .example("$0 bench s3://my-bucket/tmp", "1 GiB, part sizes 8 and 64 MiB × concurrency 4 and 16")
         .example(
           "$0 bench s3://bench/tmp --size 256MiB --concurrency 2,8 --mode upload --json",
@@ -241,11 +233,7 @@ async function runBench(args: BenchArgs): Promise<number> {
   const settings = settingsFrom(args);
   const { bucket, runPrefix, size } = settings;
   warnAboutMemory(settings);
-  const client = createMainClient({
-    ...(args["endpoint-url"] ? { endpoint: args["endpoint-url"] } : {}),
-    ...(args.region ? { region: args.region } : {}),
-    ...(args.profile ? { profile: args.profile } : {}),
-  });
+  const client = createMainClient(connectionFromFlags(args));
 
   const controller = new AbortController();
   // Every part in flight listens on this one signal; that is not a leak.
