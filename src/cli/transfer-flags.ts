@@ -2,7 +2,8 @@ import { readFileSync } from "node:fs";
 import type { Argv } from "yargs";
 import { UsageError } from "../errors.js";
 import type { ServerSideEncryption } from "../s3/object-attributes.js";
-import { resolveRetry, type CommonTransferOptions } from "../transfer/options.js";
+import { resolveRetry } from "../engine/retry-policy.js";
+import type { CommonTransferOptions } from "../transfer/options.js";
 import type { ConnectionOptions } from "../s3/client-settings.js";
 import { sizeOption } from "./size-option.js";
 

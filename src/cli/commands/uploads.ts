@@ -1,7 +1,7 @@
 import type { Argv } from "yargs";
 import { formatSize } from "../../planner/size.js";
 import { parseS3Url } from "../../s3/url.js";
-import { cleanUploads, listUploads, type InProgressUpload } from "../../transfer/uploads.js";
+import { cleanUploads, listUploads, type InProgressUpload } from "../../transfer/in-progress-uploads.js";
 import { formatDuration, parseDuration } from "../duration.js";
 import { connectionFlags, connectionFromFlags, type ConnectionFlags } from "../transfer-flags.js";
 

@@ -1,0 +1,58 @@
+/**
+ * CreateMultipartUpload without orphans. The SDK does not retry it (a retry whose first reply was lost makes
+ * a second upload nobody knows of); instead, after a failure that may have reached the server, the uploads
+ * of this key started since the first attempt are listed: the newest is adopted, any other aborted.
+ */
+import { backoffDelay, sleep } from "../engine/backoff.js";
+import { classifyError } from "../s3/error-class.js";
+import { abortUpload, createUpload, uploadsOfKeySince } from "../s3/multipart-requests.js";
+import type { ObjectAttributes } from "../s3/object-attributes.js";
+import type { TransferContext } from "./job-context.js";
+
+/** How far the server's clock may be behind ours when telling which uploads were started by this attempt. */
+const CLOCK_SKEW_MS = 60_000;
+
+export async function createUploadWithoutOrphans(
+  context: TransferContext,
+  attributes: ObjectAttributes,
+  signal: AbortSignal | undefined,
+): Promise<string> {
+  const firstAttemptAt = Date.now();
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await createUpload(context.target, attributes, context.algorithm, {
+        client: context.createClient,
+        ...(signal ? { signal } : {}),
+      });
+    } catch (error) {
+      const info = classifyError(error);
+      if (!info.retryable) throw error;
+      const adopted = await adoptStartedSince(
+        context,
+        firstAttemptAt,
+        "created by a CreateMultipartUpload whose answer was lost",
+      ).catch(() => undefined);
+      if (adopted) return adopted;
+      if (attempt >= context.retry.maxAttempts) throw error;
+      await sleep(backoffDelay(attempt, context.retry.baseDelayMs, context.retry.maxDelayMs), signal);
+    }
+  }
+}
+
+/**
+ * The upload of this key that a (possibly lost) Create started at or after `since`, adopted, with any
+ * other such aborted; undefined when there is none. Also how resume finds the upload of a journal whose
+ * Create never got its answer recorded.
+ */
+export async function adoptStartedSince(
+  context: TransferContext,
+  since: number,
+  why: string,
+): Promise<string | undefined> {
+  const ours = await uploadsOfKeySince(context.target, since - CLOCK_SKEW_MS);
+  for (const extra of ours.slice(1)) await abortUpload(context.target, extra.uploadId);
+  const newest = ours[0];
+  if (!newest) return undefined;
+  context.notes.push(`adopted upload ${newest.uploadId}, ${why}`);
+  return newest.uploadId;
+}
