@@ -121,11 +121,19 @@ export async function finishMultipart(
       ...(journal ? { journalPath: journal.path } : {}),
     });
     source.afterVerify?.(result);
-    await journal?.completed({
-      etag: result.etag,
-      ...(result.versionId ? { versionId: result.versionId } : {}),
-      result,
-    });
+    if (journal) {
+      await journal.completed({
+        etag: result.etag,
+        ...(result.versionId ? { versionId: result.versionId } : {}),
+        result,
+      });
+      // Done and checked: the journal has nothing more to offer, unless asked to keep it (or nothing could
+      // be checked, when `resume` can look at the object again).
+      if (!context.options.keepJournal && !verified.unavailable) {
+        await journal.remove();
+        delete result.journalPath;
+      }
+    }
     return result;
   } catch (error) {
     // The object was completed but is not what was sent: the journal records the completion (there is no
