@@ -21,11 +21,19 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
 const argv = protectStdinArg(hideBin(process.argv));
 const debug = argv.includes("--debug");
 
+// --version is answered here rather than by yargs' .version(text), which needs the text up front: it names
+// the checksum implementations, so building it loads them, and no other command's main thread needs that.
+const options = argv.includes("--") ? argv.slice(0, argv.indexOf("--")) : argv;
+if (options.includes("--version") || options.includes("-V")) {
+  console.log(versionText());
+  process.exit(EXIT.ok);
+}
+
 let cli: Argv = yargs(argv)
   .scriptName("s3xfer")
   .usage("$0 <command> [options]\n\nParallel multipart upload and server-side copy of very large S3 objects.")
   .option("debug", { type: "boolean", default: false, describe: "show error details", global: true })
-  .version(versionText())
+  .version("version", "show the version and the checksum implementations in use", "")
   .alias("version", "V")
   .help()
   .alias("help", "h")
