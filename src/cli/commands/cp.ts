@@ -1,8 +1,7 @@
 import type { Argv } from "yargs";
 import { UsageError } from "../../errors.js";
 import { isS3Url, parseS3Url } from "../../s3/url.js";
-import { upload } from "../../transfer/upload.js";
-import { copy, type CopyProps } from "../../transfer/copy.js";
+import type { CopyProps } from "../../transfer/copy.js";
 import type { TransferResult } from "../../transfer/result.js";
 import { ProgressDisplay, printResult, outputMode } from "../progress-display.js";
 import { interruptSignal } from "../interrupt.js";
@@ -142,6 +141,11 @@ async function runCp(args: CpArgs): Promise<number> {
   const display = new ProgressDisplay(mode);
   const interrupt = interruptSignal();
   let result: TransferResult;
+  // The transfer engine (AWS SDK, worker pool, checksums) loads only when a transfer runs.
+  const [{ upload }, { copy }] = await Promise.all([
+    import("../../transfer/upload.js"),
+    import("../../transfer/copy.js"),
+  ]);
   try {
     if (isS3Url(args.source)) {
       const source = parseS3Url(args.source);

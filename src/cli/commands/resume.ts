@@ -1,7 +1,6 @@
 import type { Argv } from "yargs";
 import { defaultJournalPath } from "../../journal/location.js";
 import { isS3Url, parseS3Url } from "../../s3/url.js";
-import { resume } from "../../transfer/resume.js";
 import type { TransferResult } from "../../transfer/result.js";
 import { interruptSignal } from "../interrupt.js";
 import { ProgressDisplay, outputMode, printResult } from "../progress-display.js";
@@ -75,6 +74,8 @@ export function resumeCommand(yargs: Argv): Argv {
       const sseKey = readSseCKey(args["sse-c-key"], "--sse-c-key");
       const sourceKey = readSseCKey(args["sse-c-copy-source-key"], "--sse-c-copy-source-key");
       let result: TransferResult;
+      // The transfer engine loads only when a transfer runs.
+      const { resume } = await import("../../transfer/resume.js");
       try {
         result = await resume(journalTarget(args.target), {
           ...connectionFromFlags(args),
