@@ -20,16 +20,26 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
 const argv = protectStdinArg(hideBin(process.argv));
 const debug = argv.includes("--debug");
 
+/** The commands, for the message that names them when the first word is not one. */
+const COMMANDS = ["cp", "resume", "abort", "uploads", "plan", "bench", "completion"];
+
 let cli: Argv = yargs(argv)
   .scriptName("s3xfer")
   .usage("$0 <command> [options]\n\nParallel multipart upload and server-side copy of very large S3 objects.")
   .option("debug", { type: "boolean", default: false, describe: "show error details", global: true })
-  .version(versionText())
-  .alias("version", "V")
+  // -V/--version belongs to s3xfer itself, not to every subcommand's help: handled before parsing.
+  .version(false)
+  .option("version", {
+    alias: "V",
+    type: "boolean",
+    global: false,
+    describe: "show the version and what it runs on",
+  })
   .help()
   .alias("help", "h")
   .strict()
   .demandCommand(1, "name a command")
+  .completion("completion", "print a bash/zsh completion script: s3xfer completion >> ~/.bashrc")
   .wrap(Math.min(110, process.stdout.columns ?? 100))
   // yargs' own usage errors become ours, so every bad input exits 2 with one clear line.
   .fail((message, error) => {
@@ -44,7 +54,18 @@ cli = planCommand(cli);
 cli = benchCommand(cli);
 
 try {
-  await cli.parseAsync();
+  const first = argv[0];
+  if (first === "--version" || first === "-V") {
+    process.stdout.write(`${versionText()}\n`);
+  } else {
+    // yargs would say "Unknown argument: foo"; name the commands instead.
+    if (first !== undefined && !first.startsWith("-") && !COMMANDS.includes(first))
+      throw new UsageError(
+        "USAGE",
+        `unknown command "${first}": use one of ${COMMANDS.join(", ")} (see s3xfer --help)`,
+      );
+    await cli.parseAsync();
+  }
 } catch (error) {
   process.exitCode = reportError(
     error instanceof UsageError || !(error instanceof Error) || error.name !== "YError"

@@ -6,7 +6,7 @@ import { createMainClient, resolveWorkerSettings, type WorkerClientSettings } fr
 import type { RequestOwnership } from "../s3/object-attributes.js";
 import { PartPool } from "../workers/pool.js";
 import { AdaptiveConcurrency } from "./concurrency.js";
-import type { TransferEvent } from "./events.js";
+import type { TransferEventData } from "./events.js";
 import type { Destination } from "./multipart.js";
 import {
   DEFAULT_IDLE_TIMEOUT_MS,
@@ -130,6 +130,9 @@ export async function runTransfer(
       key: options.key,
       ...(failure instanceof TransferError && failure.uploadId ? { uploadId: failure.uploadId } : {}),
       ...(failure instanceof TransferError && failure.partNumber ? { partNumber: failure.partNumber } : {}),
+      ...(failure instanceof TransferError && failure.journalPath
+        ? { journalPath: failure.journalPath }
+        : {}),
     });
     throw failure;
   } finally {
@@ -166,7 +169,7 @@ export function startEvent(
   size: number | null,
   request: "single" | "multipart",
   uploadId?: string,
-): TransferEvent {
+): TransferEventData {
   return {
     type: "start",
     operation: context.operation,

@@ -35,6 +35,7 @@ import type { PartDone } from "./run-parts.js";
 import { fileJobs, upload, withUploadId, type UploadOptions } from "./upload.js";
 import { multipartEtag } from "../checksum/index.js";
 import type { ConnectionOptions } from "../s3/client-settings.js";
+import { stampEvent } from "./session.js";
 
 export interface ResumeOptions extends ConnectionOptions, EventOptions {
   concurrency?: number;
@@ -72,8 +73,8 @@ export async function resume(journalPath: string, options: ResumeOptions = {}): 
         "USAGE",
         `the transfer in ${journalPath} has completed; there is nothing to resume`,
       );
-    options.onEvent?.({ type: "note", message: "this transfer had already completed" });
-    options.onEvent?.({ type: "complete", result });
+    options.onEvent?.(stampEvent({ type: "note", message: "this transfer had already completed" }));
+    options.onEvent?.(stampEvent({ type: "complete", result }));
     return result;
   }
   if (journal.end?.type === "aborted") {

@@ -6,7 +6,7 @@ import type { PartSuccess, PartTask } from "../workers/tasks.js";
 import { backoffDelay, sleep } from "./backoff.js";
 import { AdaptiveConcurrency } from "./concurrency.js";
 import { explainErrorInfo } from "./s3-errors.js";
-import type { TransferEvent } from "./events.js";
+import type { TransferEventData } from "./events.js";
 
 /** One part to send: its number, its size, and how to build its task (credentials are fetched per attempt). */
 export interface PartJob {
@@ -41,7 +41,7 @@ export interface RunPartsOptions {
   retry: RetryPolicy;
   location: { bucket: string; key: string; uploadId?: string };
   signal?: AbortSignal;
-  emit: (event: TransferEvent) => void;
+  emit: (event: TransferEventData) => void;
   progress: PartProgress;
   /** Called (in completion order) as each part succeeds: the journal writes here. */
   onPart?: (part: PartDone) => void | Promise<void>;

@@ -7,7 +7,7 @@ import { AdaptiveConcurrency } from "../../src/transfer/concurrency.js";
 import { resolveRetry } from "../../src/transfer/options.js";
 import { PartProgress, runParts, type PartJob } from "../../src/transfer/run-parts.js";
 import { explainErrorInfo, explainS3Error } from "../../src/transfer/s3-errors.js";
-import type { TransferEvent } from "../../src/transfer/events.js";
+import type { TransferEventData } from "../../src/transfer/events.js";
 import type { PartPool } from "../../src/workers/pool.js";
 import type { PartOutcome, PartTask } from "../../src/workers/tasks.js";
 
@@ -180,7 +180,7 @@ describe("runParts retries", () => {
     retry: Record<string, number> = {},
     uploadId: string | null = "u",
   ) => {
-    const events: TransferEvent[] = [];
+    const events: TransferEventData[] = [];
     return {
       events,
       options: {
@@ -188,7 +188,7 @@ describe("runParts retries", () => {
         concurrency: new AdaptiveConcurrency(max),
         retry: { maxAttempts: 8, budget: 100, baseDelayMs: 1, maxDelayMs: 5, ...retry },
         location: { bucket: "b", key: "k", ...(uploadId ? { uploadId } : {}) },
-        emit: (e: TransferEvent) => events.push(e),
+        emit: (e: TransferEventData) => events.push(e),
         progress: new PartProgress(max),
       },
     };
