@@ -42,7 +42,7 @@ export function interruptSignal(beforeMessage?: () => void): { signal: AbortSign
     // Only Ctrl-C can be pressed again: a service manager's SIGTERM gets no keyboard hint.
     writeErr(
       name === "SIGINT"
-        ? "s3xfer: interrupted (Ctrl-C): stopping cleanly; press Ctrl-C again to quit at once\n"
+        ? "s3xfer: Ctrl-C: stopping cleanly (press Ctrl-C again to quit at once)\n"
         : "s3xfer: SIGTERM received: stopping cleanly\n",
     );
     controller.abort(new S3xferError("ABORTED", `interrupted by ${name}`, { exitCode: SIGNAL_EXIT[name] }));

@@ -248,8 +248,9 @@ export function summaryLine(result: TransferResult, bytesSent = result.size): st
     : "";
   const checksum = result.checksum ? `, ${result.checksumAlgorithm} ${result.checksum}` : "";
   const retries = result.retries ? `, ${result.retries} retries` : "";
+  // Short lines: the destination and speed, then the parts and checksums, then what was verified.
   return (
-    `${verb} ${formatSize(result.size)} to s3://${result.bucket}/${result.key} in ${seconds.toFixed(1)} s (${rate}), ` +
+    `${verb} ${formatSize(result.size)} to s3://${result.bucket}/${result.key} in ${seconds.toFixed(1)} s (${rate})\n` +
     `${parts}${resumed}${checksum}, etag ${result.etag}${retries}\nverified: ${result.verified.summary}\n` +
     result.notes.map((note) => `note: ${note}\n`).join("")
   );

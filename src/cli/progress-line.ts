@@ -101,11 +101,15 @@ function widthOf(kept: readonly Field[]): number {
 }
 
 /**
- * The bar line for a terminal `columns` wide. It stays one column short of the edge: a line that fills the
- * last column makes some terminals wrap, and the next redraw would then start a row too low.
+ * Columns the line leaves free at the right edge. A line that fills the last column makes some terminals
+ * wrap; and Ctrl-C echoes "^C" after the bar: if that wraps to the next row, erasing the bar's row on the
+ * interrupt leaves the bar behind. Three columns keep both on the bar's row.
  */
+export const RIGHT_MARGIN = 3;
+
+/** The bar line for a terminal `columns` wide, at most `columns - RIGHT_MARGIN` long. */
 export function progressLine(f: ProgressFigures, columns: number): string {
-  const width = Math.max(1, columns - 1);
+  const width = Math.max(1, columns - RIGHT_MARGIN);
   let kept = fields(f);
   while (kept.length > 0 && widthOf(kept) > width) {
     const worst = kept.reduce((a, b) => (b.drop > a.drop ? b : a));

@@ -12,11 +12,16 @@ import { resumeCommand } from "./resume-command.js";
 export function reportError(error: unknown, debug: boolean): number {
   if (error instanceof S3xferError) {
     const kept = error instanceof TransferError && error.journalPath ? error : undefined;
-    // A kept upload's command goes on a line of its own, to copy and paste; not inside the message too.
-    const message = kept ? error.message.replace(/: run "s3xfer resume [^"]*"/, "") : error.message;
+    // A kept upload's journal and command go on lines of their own, to copy and paste; not in the message.
+    const message = kept
+      ? error.message.replace(/: run "s3xfer resume [^"]*"/, "").replace(/ \(journal [^)]*\)/, "")
+      : error.message;
     const label = error.code === "INTERRUPTED" ? "s3xfer:" : "s3xfer: error:";
     writeErr(`${label} ${oneLine(message)}\n`);
-    if (kept) writeErr(`to resume, run:\n  ${resumeCommand(kept.bucket, kept.key, kept.journalPath!)}\n`);
+    if (kept) {
+      writeErr(`journal: ${kept.journalPath}\n`);
+      writeErr(`to resume, run:\n  ${resumeCommand(kept.bucket, kept.key, kept.journalPath!)}\n`);
+    }
     if (debug && error.cause !== undefined) writeErr(describeCauses(error.cause));
     return exitCodeAfter(error, error.exitCode);
   }

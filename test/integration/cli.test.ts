@@ -52,7 +52,9 @@ describe("s3xfer cp (as a user runs it)", () => {
   it("a pipe gets no progress bar, and a one-line summary on stdout", async () => {
     const run = await runCli(["cp", file, `s3://${bucket}/plain.bin`]);
     expect(run.code, run.stderr).toBe(0);
-    expect(run.stdout).toMatch(/^uploaded 40 MiB to s3:\/\/.*\/plain\.bin in [\d.]+ s .*3 parts of 16 MiB/);
+    expect(run.stdout).toMatch(
+      /^uploaded 40 MiB to s3:\/\/.*\/plain\.bin in [\d.]+ s \([\d.]+ [KMG]iB\/s\)\n3 parts of 16 MiB/,
+    );
     expect(run.stdout).toMatch(/verified: size 41943043 ok/);
     expect(run.stderr).not.toMatch(/█|░/);
   });
@@ -91,7 +93,7 @@ describe("s3xfer cp (as a user runs it)", () => {
     ]);
     const run = await runCli(["cp", `s3://${bucket}/src.bin`, `s3://${bucket}/dst.bin`, "--force-multipart"]);
     expect(run.code, run.stderr).toBe(0);
-    expect(run.stdout).toMatch(/^copied 40 MiB .* 6 parts of 8 MiB/);
+    expect(run.stdout).toMatch(/^copied 40 MiB .*\n6 parts of 8 MiB/);
     expect(run.stdout).toMatch(/verified: size 41943043 ok, .*ETag ok/);
   });
 

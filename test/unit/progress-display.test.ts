@@ -152,7 +152,7 @@ describe("the bar", () => {
     const last = fake.err.at(-1)!;
     expect(last.startsWith("\r\x1b[K")).toBe(true);
     const line = last.slice(4);
-    expect(line.length).toBeLessThanOrEqual(79);
+    expect(line.length).toBeLessThanOrEqual(77);
     expect(line).toContain("50%  16.0 MiB / 32.0 MiB");
     expect(line).toContain("8.00 MiB/s");
     expect(line).toContain("ETA 2s");
