@@ -42,13 +42,20 @@ let cli: Argv = yargs(argv)
   .scriptName("s3xfer")
   .usage("$0 <command> [options]\n\nParallel multipart upload and server-side copy of very large S3 objects.")
   .option("debug", { type: "boolean", default: false, describe: "show error details", global: true })
-  // Answered above, before yargs loads; declared here so that the help lists it.
+  // -V/--version belongs to s3xfer itself, not to every subcommand's help: answered above, before yargs
+  // loads, and declared here so that the help lists it.
   .version(false)
-  .option("version", { alias: "V", type: "boolean", describe: "Show version number" })
+  .option("version", {
+    alias: "V",
+    type: "boolean",
+    global: false,
+    describe: "show the version and what it runs on",
+  })
   .help()
   .alias("help", "h")
   .strict()
   .demandCommand(1, "name a command")
+  .completion("completion", "print a bash/zsh completion script: s3xfer completion >> ~/.bashrc")
   .wrap(Math.min(110, process.stdout.columns ?? 100))
   // yargs' own usage errors become ours, so every bad input exits 2 with one clear line.
   .fail((message, error) => {
@@ -56,6 +63,17 @@ let cli: Argv = yargs(argv)
   });
 
 const named = argv.find((arg) => !arg.startsWith("-"));
+// yargs would say "Unknown argument: foo"; name the commands instead.
+if (named !== undefined && argv[0] === named && !(named in COMMANDS) && named !== "completion") {
+  process.exitCode = reportError(
+    new UsageError(
+      "USAGE",
+      `unknown command "${named}": use one of ${[...Object.keys(COMMANDS), "completion"].join(", ")} (see s3xfer --help)`,
+    ),
+    debug,
+  );
+  process.exit();
+}
 for (const name of named !== undefined && named in COMMANDS ? [named] : Object.keys(COMMANDS)) {
   cli = (await COMMANDS[name]!())(cli);
 }

@@ -1,6 +1,8 @@
-import { S3xferError } from "../errors.js";
+import { S3xferError, TransferError } from "../errors.js";
 import { EXIT } from "./exit-codes.js";
+import { exitCodeAfter } from "./interrupt.js";
 import { writeErr } from "./redact.js";
+import { resumeCommand } from "./resume-command.js";
 
 /**
  * Prints an error as one line on stderr and returns the exit code. Expected errors (S3xferError) never show
@@ -9,9 +11,19 @@ import { writeErr } from "./redact.js";
  */
 export function reportError(error: unknown, debug: boolean): number {
   if (error instanceof S3xferError) {
-    writeErr(`s3xfer: error: ${oneLine(error.message)}\n`);
+    const kept = error instanceof TransferError && error.journalPath ? error : undefined;
+    // A kept upload's journal and command go on lines of their own, to copy and paste; not in the message.
+    const message = kept
+      ? error.message.replace(/: run "s3xfer resume [^"]*"/, "").replace(/ \(journal [^)]*\)/, "")
+      : error.message;
+    const label = error.code === "INTERRUPTED" ? "s3xfer:" : "s3xfer: error:";
+    writeErr(`${label} ${oneLine(message)}\n`);
+    if (kept) {
+      writeErr(`journal: ${kept.journalPath}\n`);
+      writeErr(`to resume, run:\n  ${resumeCommand(kept.bucket, kept.key, kept.journalPath!)}\n`);
+    }
     if (debug && error.cause !== undefined) writeErr(describeCauses(error.cause));
-    return error.exitCode;
+    return exitCodeAfter(error, error.exitCode);
   }
   const message = error instanceof Error ? error.message : String(error);
   writeErr(`s3xfer: unexpected error: ${oneLine(message)}\n`);

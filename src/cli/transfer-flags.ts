@@ -146,7 +146,7 @@ export function transferFlags<T>(yargs: Argv<T>): Argv<T & TransferFlags> {
     .option("json", {
       type: "boolean",
       default: false,
-      describe: "newline-delimited JSON events on stdout; the last line is the result",
+      describe: "newline-delimited JSON events on stdout; the last line is the result (docs/json-events.md)",
     })
     .option("quiet", {
       type: "boolean",

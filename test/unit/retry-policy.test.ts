@@ -8,7 +8,7 @@ import { resolveRetry } from "../../src/engine/retry-policy.js";
 import { PartProgress } from "../../src/engine/part-progress.js";
 import { runParts, type PartJob } from "../../src/engine/run-parts.js";
 import { explainErrorInfo, explainS3Error } from "../../src/s3/error-explain.js";
-import type { TransferEvent } from "../../src/transfer/events.js";
+import type { TransferEventData } from "../../src/transfer/events.js";
 import type { PartPool } from "../../src/workers/pool.js";
 import type { PartOutcome, PartTask } from "../../src/workers/tasks.js";
 
@@ -181,7 +181,7 @@ describe("runParts retries", () => {
     retry: Record<string, number> = {},
     uploadId: string | null = "u",
   ) => {
-    const events: TransferEvent[] = [];
+    const events: TransferEventData[] = [];
     return {
       events,
       options: {
@@ -189,7 +189,7 @@ describe("runParts retries", () => {
         concurrency: new AdaptiveConcurrency(max),
         retry: { maxAttempts: 8, budget: 100, baseDelayMs: 1, maxDelayMs: 5, ...retry },
         location: { bucket: "b", key: "k", ...(uploadId ? { uploadId } : {}) },
-        emit: (e: TransferEvent) => events.push(e),
+        emit: (e: TransferEventData) => events.push(e),
         progress: new PartProgress(max),
       },
     };
