@@ -1,3 +1,4 @@
+import type { ErrorCode } from "../errors.js";
 import type { TransferResult } from "./result.js";
 
 export interface TransferProgress {
@@ -53,7 +54,7 @@ export type TransferEvent =
   | { type: "complete"; result: TransferResult }
   | {
       type: "error";
-      code: string;
+      code: ErrorCode;
       message: string;
       bucket?: string;
       key?: string;

@@ -5,7 +5,7 @@ import { multipartEtag } from "../checksum/index.js";
 import { UsageError } from "../errors.js";
 import { partRanges, planUpload, type TransferPlan } from "../planner/index.js";
 import { guessContentType } from "../s3/content-type.js";
-import type { ObjectAttributes } from "../s3/object-attributes.js";
+import { GIVEN_ONLY_ATTRIBUTES, type ObjectAttributes } from "../s3/object-attributes.js";
 import type { FileIdentity, PartBody, PartTask } from "../workers/tasks.js";
 import type { FileSourceIdentity, JournalHeader } from "../journal/format.js";
 import { Journal } from "../journal/journal.js";
@@ -25,11 +25,15 @@ import { resolveRetry, type CommonTransferOptions } from "./options.js";
 import type { TransferResult } from "./result.js";
 import { PartProgress, runParts, type PartJob } from "./run-parts.js";
 import { StreamParts } from "./stream-parts.js";
+import { nodeSource, type UploadSource } from "./upload-source.js";
 import { verifyObject } from "./verify.js";
 
 export interface UploadOptions extends CommonTransferOptions {
-  /** A file path, or a readable stream (stdin) of unknown length. */
-  source: string | Readable;
+  /**
+   * A file path, a Node readable stream (stdin) or web ReadableStream of unknown length, or bytes in memory
+   * (a Buffer or Uint8Array).
+   */
+  source: UploadSource;
   /** With Content-MD5 on every part the server checks each part, and we check the final ETag. */
   contentMd5?: boolean;
   /** For a stream: the size to plan the parts for (the stream may not exceed what the plan reaches). */
@@ -46,7 +50,13 @@ interface UploadContext extends TransferContext {
  * multipart upload whose parts are read, checksummed and sent by worker threads. The object exists only if
  * every part made it; on failure or cancellation the multipart upload is aborted.
  */
-export async function upload(options: UploadOptions): Promise<TransferResult> {
+export async function upload(given: UploadOptions): Promise<TransferResult> {
+  const { source, size } = nodeSource(given.source);
+  const options = {
+    ...given,
+    source,
+    ...(size !== undefined && given.expectedSize === undefined ? { expectedSize: size } : {}),
+  };
   const validated = validateCommonOptions(options);
   const file = typeof options.source === "string" ? await fileIdentity(options.source) : undefined;
   const plan = planUpload(file ? file.size : null, {
@@ -122,6 +132,7 @@ const ATTRIBUTE_KEYS: (keyof ObjectAttributes)[] = [
   "storageClass",
   "acl",
   "sse",
+  ...GIVEN_ONLY_ATTRIBUTES,
 ];
 
 export function pickAttributes(options: ObjectAttributes): ObjectAttributes {
