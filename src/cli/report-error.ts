@@ -8,6 +8,15 @@ import { writeErr } from "./redact.js";
  * is redacted: a cause may be an SDK error whose response still holds the request (Authorization, SSE-C key).
  */
 export function reportError(error: unknown, debug: boolean): number {
+  if (causeChain(error).some(isRegionMissing)) {
+    // The SDK's "Region is missing" comes only once a request is made, and reads as a transfer failure;
+    // it is a setting the user has to give, like a bad flag.
+    writeErr(
+      "s3xfer: error: no AWS region is set: give --region, set AWS_REGION, or add `region = …` to the profile in ~/.aws/config\n",
+    );
+    if (debug) writeErr(describeCauses(error, "error"));
+    return EXIT.usage;
+  }
   if (error instanceof S3xferError) {
     writeErr(`s3xfer: error: ${oneLine(error.message)}\n`);
     if (debug && error.cause !== undefined) writeErr(describeCauses(error.cause));
@@ -18,6 +27,20 @@ export function reportError(error: unknown, debug: boolean): number {
   if (debug) writeErr(describeCauses(error, "error"));
   else writeErr("run again with --debug for details\n");
   return EXIT.failed;
+}
+
+function causeChain(error: unknown): unknown[] {
+  const chain: unknown[] = [];
+  for (let e = error; e !== undefined && e !== null && chain.length < 10 && !chain.includes(e);) {
+    chain.push(e);
+    e = (e as { cause?: unknown }).cause;
+  }
+  return chain;
+}
+
+/** The SDK's error when no region was configured anywhere (flag, environment, profile). */
+function isRegionMissing(error: unknown): boolean {
+  return error instanceof Error && error.message === "Region is missing";
 }
 
 /** A message that spans lines (some SDK and system messages do) would break the one-line promise. */

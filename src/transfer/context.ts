@@ -3,7 +3,7 @@ import type { ChecksumAlgorithm } from "../checksum/index.js";
 import { TransferError, UsageError } from "../errors.js";
 import type { TransferPlan } from "../planner/index.js";
 import { createMainClient, resolveWorkerSettings, type WorkerClientSettings } from "../s3/client-settings.js";
-import type { RequestOwnership } from "../s3/object-attributes.js";
+import { checkObjectAttributes, type RequestOwnership } from "../s3/object-attributes.js";
 import { PartPool } from "../workers/pool.js";
 import { AdaptiveConcurrency } from "./concurrency.js";
 import type { TransferEvent } from "./events.js";
@@ -52,6 +52,7 @@ export interface TransferContext {
 export function validateCommonOptions(options: CommonTransferOptions) {
   checkLocation(options.bucket, options.key);
   checkEncryptionOptions(options);
+  checkObjectAttributes(options);
   // A retry policy that cannot work is refused before anything is sent.
   resolveRetry(options.retry);
   return {

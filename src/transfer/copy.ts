@@ -7,6 +7,7 @@ import {
   ownershipParams,
   ssecParams,
   writeParams,
+  GIVEN_ONLY_ATTRIBUTES,
   type ObjectAttributes,
   type SseCustomerKey,
 } from "../s3/object-attributes.js";
@@ -202,6 +203,8 @@ async function destinationAttributes(context: CopyContext): Promise<ObjectAttrib
   if (storageClass) attributes.storageClass = storageClass;
   if (options.acl) attributes.acl = options.acl;
   if (options.sse) attributes.sse = options.sse;
+  for (const key of GIVEN_ONLY_ATTRIBUTES)
+    if (given[key] !== undefined) Object.assign(attributes, { [key]: given[key] });
   return attributes;
 }
 
