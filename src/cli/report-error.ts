@@ -18,7 +18,7 @@ export function reportError(error: unknown, debug: boolean): number {
     return EXIT.usage;
   }
   if (error instanceof S3xferError) {
-    writeErr(`s3xfer: error: ${oneLine(error.message)}\n`);
+    writeErr(`s3xfer: error: ${oneLine(error.message)}${tlsHint(error.message)}\n`);
     if (debug && error.cause !== undefined) writeErr(describeCauses(error.cause));
     return error.exitCode;
   }
@@ -27,6 +27,16 @@ export function reportError(error: unknown, debug: boolean): number {
   if (debug) writeErr(describeCauses(error, "error"));
   else writeErr("run again with --debug for details\n");
   return EXIT.failed;
+}
+
+/** Node's codes for a certificate it does not trust; they reach us as text, also from a worker thread. */
+const UNTRUSTED_CERTIFICATE =
+  /\b(DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN|UNABLE_TO_VERIFY_LEAF_SIGNATURE|UNABLE_TO_GET_ISSUER_CERT(_LOCALLY)?|CERT_HAS_EXPIRED|CERT_UNTRUSTED|ERR_TLS_CERT_ALTNAME_INVALID)\b/;
+
+function tlsHint(message: string): string {
+  return UNTRUSTED_CERTIFICATE.test(message)
+    ? "; the server's TLS certificate is not trusted: give its CA with --ca-bundle FILE (or AWS_CA_BUNDLE), or skip the check with --no-verify-ssl"
+    : "";
 }
 
 function causeChain(error: unknown): unknown[] {
@@ -38,9 +48,12 @@ function causeChain(error: unknown): unknown[] {
   return chain;
 }
 
-/** The SDK's error when no region was configured anywhere (flag, environment, profile). */
+/** The SDK's errors when no region was configured anywhere (flag, environment, profile), or an empty one. */
 function isRegionMissing(error: unknown): boolean {
-  return error instanceof Error && error.message === "Region is missing";
+  return (
+    error instanceof Error &&
+    (error.message === "Region is missing" || error.message.startsWith('Region not accepted: region="" '))
+  );
 }
 
 /** A message that spans lines (some SDK and system messages do) would break the one-line promise. */
