@@ -1,4 +1,5 @@
 import type { PartEvent } from "../engine/run-parts.js";
+import type { ErrorCode } from "../errors.js";
 import type { TransferResult } from "./result.js";
 
 export interface TransferProgress {
@@ -48,7 +49,7 @@ export type TransferEventData =
   | { type: "complete"; result: TransferResult }
   | {
       type: "error";
-      code: string;
+      code: ErrorCode;
       message: string;
       bucket?: string;
       key?: string;

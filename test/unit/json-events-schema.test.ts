@@ -70,7 +70,15 @@ const examples: TransferEventData[] = [
   },
   { type: "note", message: "hello" },
   { type: "complete", result: result as never },
-  { type: "error", code: "PART_FAILED", message: "no", bucket: "b", key: "k", uploadId: "u", partNumber: 3 },
+  {
+    type: "error",
+    code: "TRANSFER_FAILED",
+    message: "no",
+    bucket: "b",
+    key: "k",
+    uploadId: "u",
+    partNumber: 3,
+  },
 ];
 
 describe("docs/json-events.schema.json", () => {
