@@ -42,9 +42,17 @@ function options(pool: PartPool, concurrency = 4, events: TransferEventData[] = 
 describe("runParts", () => {
   it("returns every part, sorted, when they finish out of order", async () => {
     const finished: number[] = [];
+    // Each part waits for the part after it (within a group of 4 in flight) to finish first: completions
+    // arrive in reverse order by construction, not by timing luck.
+    const released = new Map<number, () => void>();
+    const done = (n: number) => new Promise<void>((r) => released.set(n, r));
+    const gates = new Map<number, Promise<void>>();
+    for (let n = 1; n <= 40; n++) gates.set(n, done(n));
     const pool = fakePool(async (task) => {
-      await new Promise((r) => setTimeout(r, Math.random() * 20));
-      finished.push((task as { partNumber: number }).partNumber);
+      const n = (task as { partNumber: number }).partNumber;
+      if (n % 4 !== 0) await gates.get(n + 1);
+      finished.push(n);
+      released.get(n)!();
       return ok(task);
     });
     const summary = await runParts(jobs(40), options(pool));
