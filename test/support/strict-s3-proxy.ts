@@ -39,6 +39,7 @@ import {
   requestChecksum,
   trailerChecksum,
   type ChecksumValue,
+  type PartChecksumRule,
   type S3ErrorAnswer,
 } from "./strict-s3-rules.js";
 import { StrictS3State, type StoredObjectChecksum } from "./strict-s3-state.js";
@@ -69,6 +70,8 @@ export interface StrictRequestRecord {
   checksumHeaders: Record<string, string>;
   status?: number;
   refused?: string;
+  /** The body checksum the layer checked against the bytes (from a header or an aws-chunked trailer). */
+  verified?: ChecksumValue;
 }
 
 export interface StrictS3Proxy {
@@ -84,6 +87,8 @@ export interface StrictS3ProxyOptions {
   target?: string;
   /** Port to listen on (default: ephemeral). */
   port?: number;
+  /** Which Completes must list every part's checksum (see PartChecksumRule; default "every-upload"). */
+  partChecksums?: PartChecksumRule;
 }
 
 const HOP_BY_HOP = new Set(["connection", "keep-alive", "expect", "transfer-encoding", "proxy-connection"]);
@@ -228,6 +233,7 @@ export async function startStrictS3Proxy(options: StrictS3ProxyOptions = {}): Pr
           if (isErrorAnswer(payload.given)) return refuse(payload.given);
           const problem = checkBodyChecksum(payload.given, payload.chunks, upload?.algorithm);
           if (problem) return refuse(problem);
+          if (payload.given) record.verified = payload.given;
           partSize = payload.size;
           if (operation === "UploadPart") {
             const algorithm = upload?.algorithm ?? payload.given?.algorithm;
@@ -255,7 +261,12 @@ export async function startStrictS3Proxy(options: StrictS3ProxyOptions = {}): Pr
         }
         case "CompleteMultipartUpload": {
           if (!upload) break; // created before this proxy started: the server behind decides
-          const verdict = checkComplete(upload, parseCompleteBody(body.toString("utf8")), req.headers);
+          const verdict = checkComplete(
+            upload,
+            parseCompleteBody(body.toString("utf8")),
+            req.headers,
+            options.partChecksums,
+          );
           if (isErrorAnswer(verdict)) return refuse(verdict);
           completeChecksum = verdict.checksum ?? null;
           break;
