@@ -39,6 +39,6 @@ describe("SIGTERM", () => {
     expect(exitCodeAfter(new S3xferError("ABORTED", "stopped", { exitCode: 130 }), 130)).toBe(143);
     // Other failures keep their own code, signal or not.
     expect(exitCodeAfter(new UsageError("USAGE", "bad"), 2)).toBe(2);
-    expect(exitCodeAfter(new TransferError("PART_FAILED", "no", { bucket: "b", key: "k" }), 1)).toBe(1);
+    expect(exitCodeAfter(new TransferError("TRANSFER_FAILED", "no", { bucket: "b", key: "k" }), 1)).toBe(1);
   });
 });

@@ -40,7 +40,7 @@ describe("reportError", () => {
 
   it("a journal elsewhere than the default is resumed by its path", () => {
     const error = new TransferError(
-      "PART_FAILED",
+      "TRANSFER_FAILED",
       "part 3 failed",
       { bucket: "b", key: "k" },
       { journalPath: "/var/lib/jobs/k.jsonl" },
