@@ -88,6 +88,10 @@ const SYSTEM_ERRORS: Record<string, { problem: string; fix: string }> = {
     fix: "close other programs or lower --concurrency",
   },
   EIO: { problem: "an I/O error on the device", fix: "check the disk (dmesg), then run the command again" },
+  EPIPE: {
+    problem: "the output was closed before s3xfer finished writing",
+    fix: "keep the reading end open (e.g. do not pipe into head), or use --quiet",
+  },
   ...Object.fromEntries(
     ["ECONNREFUSED", "ECONNRESET", "ENOTFOUND", "EAI_AGAIN", "ETIMEDOUT", "EHOSTUNREACH", "ENETUNREACH"].map(
       (code) => [

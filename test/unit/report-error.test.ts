@@ -60,6 +60,7 @@ describe("reportError", () => {
     ["EPERM", "mkdir", /operation not permitted on \/j\/x\.jsonl \(EPERM, mkdir\)/],
     ["EIO", "read", /an I\/O error on the device on \/j\/x\.jsonl \(EIO, read\): check the disk/],
     ["EMFILE", "open", /too many open files .*ulimit -n/],
+    ["EPIPE", "write", /the output was closed before s3xfer finished writing/],
   ])("a system error %s: one line with the path and the fix, exit 1", (code, syscall, line) => {
     expect(reportError(systemError(code, syscall, "/j/x.jsonl"), false)).toBe(1);
     expectOneLine();
