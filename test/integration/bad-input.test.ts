@@ -354,8 +354,8 @@ describe.concurrent("connection flags", () => {
       "--profile nosuch",
       run,
       2,
-      /--profile "nosuch": no such profile in <?\S+\/\.aws\/config or \S+\/\.aws\/credentials/,
-      /check the name/,
+      /the profile "nosuch" \(from --profile\) is not in \S+\/\.aws\/config or \S+\/\.aws\/credentials/,
+      /check its name/,
     );
     await expectNothingCreated();
   });
