@@ -41,7 +41,8 @@ const options = argv.includes("--") ? argv.slice(0, argv.indexOf("--")) : argv;
 
 // --version lists the checksum implementations, which loads their native modules: only when asked, and
 // without building the whole command line.
-if (options.includes("--version") || options.includes("-V")) {
+// Only as the first word: `s3xfer plan -V` is a usage error, not a version request.
+if (options[0] === "--version" || options[0] === "-V") {
   const { versionText } = await import("./version-text.js");
   process.stdout.write(`${versionText()}\n`);
   process.exit(EXIT.ok);

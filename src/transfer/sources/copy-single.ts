@@ -7,7 +7,7 @@ import { isCompositeValue, type ChecksumAlgorithm } from "../../checksum/index.j
 import { PartProgress } from "../../engine/part-progress.js";
 import type { RunPartsSummary } from "../../engine/run-parts.js";
 import type { TransferPlan } from "../../planner/index.js";
-import { anyChecksum, readChecksum } from "../../s3/checksum-fields.js";
+import { readChecksum } from "../../s3/checksum-fields.js";
 import { classifyError } from "../../s3/error-class.js";
 import { copyObject } from "../../s3/object-requests.js";
 import type { TransferContext } from "../job-context.js";
@@ -15,11 +15,6 @@ import { settleTags, verifyWritten } from "../job-finish.js";
 import { buildResult, startEvent, type TransferResult } from "../result.js";
 import { unquote } from "../verify.js";
 import type { S3ObjectSource } from "./s3-object-source.js";
-
-/** The algorithm of the source's own checksum (HEAD with checksum mode), if it has one. */
-export function sourceAlgorithm(source: S3ObjectSource): ChecksumAlgorithm | undefined {
-  return anyChecksum(source.object.head)?.algorithm;
-}
 
 /** The source's value in this algorithm, when it is a full-object value (a composite "-N" compares with nothing a single write makes). */
 function sourceFullObjectValue(source: S3ObjectSource, algorithm: ChecksumAlgorithm): string | undefined {
@@ -36,10 +31,6 @@ export async function copyInOneRequest(
 ): Promise<TransferResult | undefined> {
   const { options, events, concurrency, target } = context;
   const object = source.object;
-  // No algorithm asked for: S3 keeps the source's, which is then the one to report and compare.
-  const asked = options.checksumAlgorithm === undefined ? undefined : context.algorithm;
-  const kept = options.checksumAlgorithm === undefined ? sourceAlgorithm(source) : undefined;
-  if (options.checksumAlgorithm === undefined) context.algorithm = kept ?? context.algorithm;
   const progress = new PartProgress(1);
   events.emit(startEvent(context, source, plan, object.size, "single"));
   events.track(progress, () => ({ totalBytes: object.size, partCount: 1 }), concurrency);
@@ -49,8 +40,8 @@ export async function copyInOneRequest(
       source: object,
       access: source.access,
       attributes: source.attributes,
-      // Asked for explicitly, or our default when the source has none to keep.
-      algorithm: asked ?? (kept ? null : context.algorithm),
+      // The algorithm asked for, or s3xfer's default (CRC64NVME), as for uploads; NONE keeps the source's.
+      algorithm: context.algorithm,
       ...(source.expectedSourceBucketOwner
         ? { expectedSourceBucketOwner: source.expectedSourceBucketOwner }
         : {}),
@@ -73,9 +64,11 @@ export async function copyInOneRequest(
   const algorithm = context.algorithm;
   const copied = algorithm ? readChecksum(algorithm, response.CopyObjectResult) : undefined;
   const sourceValue = algorithm ? sourceFullObjectValue(source, algorithm) : undefined;
+  // The copy's value is compared with the source's where the source has one of that algorithm and kind;
+  // otherwise with the value S3 computed while copying (CopyObjectResult), which the object must carry.
   const { verified, head } = await verifyWritten(context, versionId, {
     size: object.size,
-    checksum: sourceValue ?? null,
+    checksum: sourceValue ?? copied ?? null,
     ...(source.etagsComparable(context) ? { etag: unquote(object.etag) } : {}),
     // A single-part source's ETag is its MD5 and must carry over; a multipart source's ETag may be
     // recomputed by CopyObject (AWS makes it the MD5 of the whole object; Ceph keeps it).
@@ -88,9 +81,9 @@ export async function copyInOneRequest(
     source.note(context, "the server ignored SSE-KMS on CopyObject; copied in parts instead");
     return undefined;
   }
-  if (algorithm && copied && !sourceValue && verified.checksum !== "ok") {
+  if (algorithm && copied && !sourceValue) {
     context.notes.push(
-      `${algorithm} ${copied} was computed by the server for the copy; the source has no full-object ${algorithm} value to compare it with`,
+      `${algorithm} ${copied} was computed by the server while copying (the source has no full-object ${algorithm} value to compare it with); the bytes are verified by size${verified.etag === "ok" ? " and ETag" : ""}`,
     );
   }
   await settleTags(context, versionId, source.attributes.tagging, "CopyObject");
