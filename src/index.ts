@@ -5,11 +5,16 @@
 export { upload, type UploadOptions } from "./transfer/upload.js";
 export { copy, type CopyOptions, type CopyProps } from "./transfer/copy.js";
 export { resume, type ResumeOptions } from "./transfer/resume.js";
-export { listUploads, cleanUploads, abortTransfer, type InProgressUpload } from "./transfer/uploads.js";
+export {
+  listUploads,
+  cleanUploads,
+  abortTransfer,
+  type InProgressUpload,
+} from "./transfer/in-progress-uploads.js";
 export type { CommonTransferOptions } from "./transfer/options.js";
 export type { TransferResult, Verification } from "./transfer/result.js";
 export type { TransferEvent, TransferProgress, EventOptions } from "./transfer/events.js";
-export type { RetryPolicy } from "./transfer/run-parts.js";
+export type { RetryPolicy } from "./engine/retry-policy.js";
 export type { ConnectionOptions } from "./s3/client-settings.js";
 export type { ObjectAttributes, ServerSideEncryption } from "./s3/object-attributes.js";
 export { S3xferError, TransferError, UsageError, type ErrorCode } from "./errors.js";

@@ -15,6 +15,7 @@ const COMMANDS: Record<string, () => Promise<(cli: Argv) => Argv>> = {
   resume: async () => (await import("./commands/resume.js")).resumeCommand,
   abort: async () => (await import("./commands/abort.js")).abortCommand,
   uploads: async () => (await import("./commands/uploads.js")).uploadsCommand,
+  journals: async () => (await import("./commands/journals.js")).journalsCommand,
   plan: async () => (await import("./commands/plan.js")).planCommand,
   bench: async () => (await import("./commands/bench.js")).benchCommand,
 };

@@ -2,7 +2,8 @@ import { readFileSync } from "node:fs";
 import type { Argv } from "yargs";
 import { UsageError } from "../errors.js";
 import type { ServerSideEncryption } from "../s3/object-attributes.js";
-import { resolveRetry, type CommonTransferOptions } from "../transfer/options.js";
+import { resolveRetry } from "../engine/retry-policy.js";
+import type { CommonTransferOptions } from "../transfer/options.js";
 import type { ConnectionOptions } from "../s3/client-settings.js";
 import { sizeOption } from "./size-option.js";
 
@@ -39,6 +40,7 @@ export interface TransferFlags {
   /** A path, or false for --no-journal. */
   journal?: string | boolean;
   "keep-on-error": boolean;
+  "keep-journal": boolean;
   json: boolean;
   quiet: boolean;
   debug: boolean;
@@ -150,6 +152,16 @@ export function transferFlags<T>(yargs: Argv<T>): Argv<T & TransferFlags> {
       type: "boolean",
       default: false,
       describe: "print nothing but errors",
+    })
+    .option("journal", {
+      type: "string",
+      describe:
+        "where to journal a multipart transfer (default: under $XDG_STATE_HOME/s3xfer); --no-journal for none (not resumable)",
+    })
+    .option("keep-journal", {
+      type: "boolean",
+      default: false,
+      describe: "keep the journal of a completed, verified transfer (by default it is removed)",
     }) as unknown as Argv<T & TransferFlags>;
 }
 
@@ -297,5 +309,6 @@ export function transferOptionsFromFlags(
   if (flags.journal === false) options.journal = false;
   else if (typeof flags.journal === "string") options.journal = flags.journal;
   if (flags["keep-on-error"]) options.keepOnError = true;
+  if (flags["keep-journal"]) options.keepJournal = true;
   return options;
 }

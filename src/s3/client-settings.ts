@@ -51,7 +51,11 @@ export function endpointFromEnvironment(env: NodeJS.ProcessEnv = process.env): s
  * single CopyObject). Without timeouts a server that accepts a connection and never answers would hang the
  * transfer forever: connecting may take 10 s, a silent request `idleTimeoutMs`.
  */
-export function createMainClient(options: ConnectionOptions, idleTimeoutMs = 120_000): S3Client {
+export function createMainClient(
+  options: ConnectionOptions,
+  settings: { idleTimeoutMs?: number; maxAttempts?: number } = {},
+): S3Client {
+  const idleTimeoutMs = settings.idleTimeoutMs ?? 120_000;
   if (options.client) return options.client;
   const endpoint = options.endpoint ?? endpointFromEnvironment();
   const config: S3ClientConfig = {
@@ -60,7 +64,8 @@ export function createMainClient(options: ConnectionOptions, idleTimeoutMs = 120
     region:
       options.region ??
       (process.env.AWS_REGION || process.env.AWS_DEFAULT_REGION || (endpoint ? "us-east-1" : undefined)),
-    maxAttempts: 5,
+    // The SDK's default is 3; transfers pass their retry policy's attempts (Create passes 1).
+    maxAttempts: settings.maxAttempts ?? 5,
     requestHandler: new NodeHttpHandler({ connectionTimeout: 10_000, socketTimeout: idleTimeoutMs }),
   };
   if (endpoint) {

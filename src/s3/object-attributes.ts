@@ -84,3 +84,16 @@ export function ownershipParams(ownership: RequestOwnership | undefined): {
   if (ownership?.expectedBucketOwner) params.ExpectedBucketOwner = ownership.expectedBucketOwner;
   return params;
 }
+
+/** The SSE-C headers that let S3 read an encrypted copy source (x-amz-copy-source-server-side-encryption-…). */
+export function copySourceSsecParams(sseCustomer: SseCustomerKey | undefined): {
+  CopySourceSSECustomerAlgorithm?: string;
+  CopySourceSSECustomerKey?: string;
+} {
+  return sseCustomer
+    ? {
+        CopySourceSSECustomerAlgorithm: "AES256",
+        CopySourceSSECustomerKey: sseCustomer.key as unknown as string,
+      }
+    : {};
+}

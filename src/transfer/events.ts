@@ -1,3 +1,4 @@
+import type { PartEvent } from "../engine/run-parts.js";
 import type { TransferResult } from "./result.js";
 
 export interface TransferProgress {
@@ -30,25 +31,7 @@ export type TransferEvent =
       notes: string[];
     }
   | ({ type: "progress" } & TransferProgress)
-  | {
-      type: "part";
-      partNumber: number;
-      bytes: number;
-      etag: string;
-      checksum?: string;
-      attempts: number;
-      durationMs: number;
-    }
-  | {
-      type: "retry";
-      partNumber: number;
-      attempt: number;
-      delayMs: number;
-      code: string;
-      message: string;
-      throttle: boolean;
-      concurrency: number;
-    }
+  | PartEvent
   | { type: "note"; message: string }
   | { type: "complete"; result: TransferResult }
   | {

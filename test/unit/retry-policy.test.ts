@@ -2,11 +2,12 @@
 // retries (through the concurrency limit, cut short when the transfer fails, few for a dead endpoint).
 import { describe, expect, it } from "vitest";
 import { classifyError, type ErrorInfo } from "../../src/s3/error-class.js";
-import { backoffDelay } from "../../src/transfer/backoff.js";
-import { AdaptiveConcurrency } from "../../src/transfer/concurrency.js";
-import { resolveRetry } from "../../src/transfer/options.js";
-import { PartProgress, runParts, type PartJob } from "../../src/transfer/run-parts.js";
-import { explainErrorInfo, explainS3Error } from "../../src/transfer/s3-errors.js";
+import { backoffDelay } from "../../src/engine/backoff.js";
+import { AdaptiveConcurrency } from "../../src/engine/concurrency.js";
+import { resolveRetry } from "../../src/engine/retry-policy.js";
+import { PartProgress } from "../../src/engine/part-progress.js";
+import { runParts, type PartJob } from "../../src/engine/run-parts.js";
+import { explainErrorInfo, explainS3Error } from "../../src/s3/error-explain.js";
 import type { TransferEvent } from "../../src/transfer/events.js";
 import type { PartPool } from "../../src/workers/pool.js";
 import type { PartOutcome, PartTask } from "../../src/workers/tasks.js";
@@ -184,7 +185,7 @@ describe("runParts retries", () => {
     return {
       events,
       options: {
-        pool: p,
+        runner: p,
         concurrency: new AdaptiveConcurrency(max),
         retry: { maxAttempts: 8, budget: 100, baseDelayMs: 1, maxDelayMs: 5, ...retry },
         location: { bucket: "b", key: "k", ...(uploadId ? { uploadId } : {}) },

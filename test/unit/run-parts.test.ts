@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { AdaptiveConcurrency } from "../../src/transfer/concurrency.js";
-import { PartProgress, runParts, type PartJob } from "../../src/transfer/run-parts.js";
+import { AdaptiveConcurrency } from "../../src/engine/concurrency.js";
+import { PartProgress } from "../../src/engine/part-progress.js";
+import { runParts, type PartJob } from "../../src/engine/run-parts.js";
 import type { PartPool } from "../../src/workers/pool.js";
 import type { PartOutcome, PartTask } from "../../src/workers/tasks.js";
 import type { TransferEvent } from "../../src/transfer/events.js";
@@ -29,7 +30,7 @@ const ok = (task: PartTask): PartOutcome => ({
 
 function options(pool: PartPool, concurrency = 4, events: TransferEvent[] = []) {
   return {
-    pool,
+    runner: pool,
     concurrency: new AdaptiveConcurrency(concurrency),
     retry: { maxAttempts: 3, budget: 10, baseDelayMs: 1, maxDelayMs: 2 },
     location: { bucket: "b", key: "k", uploadId: "u" },

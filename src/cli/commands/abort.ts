@@ -28,7 +28,7 @@ export function abortCommand(yargs: Argv): Argv {
       ) as unknown as Argv<AbortArgs>,
     async (args) => {
       const connection = connectionFromFlags(args);
-      const { abortTransfer } = await import("../../transfer/uploads.js");
+      const { abortTransfer } = await import("../../transfer/in-progress-uploads.js");
       let aborted;
       if (args["upload-id"]) {
         if (!isS3Url(args.target))

@@ -11,7 +11,6 @@ import {
   DeleteObjectCommand,
   GetBucketVersioningCommand,
   HeadBucketCommand,
-  ListMultipartUploadsCommand,
   ListObjectVersionsCommand,
   ListObjectsV2Command,
   type S3Client,
@@ -47,11 +46,12 @@ import { formatSize, planCopy, planUpload } from "../../planner/index.js";
 import { classifyError } from "../../s3/error-class.js";
 import { createMainClient, endpointFromEnvironment } from "../../s3/client-settings.js";
 import { parseS3Url } from "../../s3/url.js";
+import { listUploads as listUploadPages } from "../../s3/multipart-requests.js";
 import { copy } from "../../transfer/copy.js";
 import type { TransferEvent } from "../../transfer/events.js";
 import { resolveAlgorithm } from "../../transfer/options.js";
 import type { TransferResult } from "../../transfer/result.js";
-import { explainS3Error } from "../../transfer/s3-errors.js";
+import { explainS3Error } from "../../s3/error-explain.js";
 import { upload } from "../../transfer/upload.js";
 import { EXIT } from "../exit-codes.js";
 import { packageVersion } from "../version.js";
@@ -518,25 +518,8 @@ async function listUploads(
   note: Note,
 ): Promise<{ key: string; uploadId: string }[]> {
   const found: { key: string; uploadId: string }[] = [];
-  let keyMarker: string | undefined;
-  let uploadIdMarker: string | undefined;
   try {
-    for (;;) {
-      const page = await client.send(
-        new ListMultipartUploadsCommand({
-          Bucket: bucket,
-          Prefix: prefix,
-          ...(keyMarker ? { KeyMarker: keyMarker } : {}),
-          ...(uploadIdMarker ? { UploadIdMarker: uploadIdMarker } : {}),
-        }),
-      );
-      for (const u of page.Uploads ?? [])
-        if (u.Key && u.UploadId) found.push({ key: u.Key, uploadId: u.UploadId });
-      if (!page.IsTruncated) break;
-      keyMarker = page.NextKeyMarker;
-      uploadIdMarker = page.NextUploadIdMarker;
-      if (!keyMarker && !uploadIdMarker) break;
-    }
+    for await (const upload of listUploadPages(client, bucket, prefix)) found.push(upload);
   } catch (error) {
     note("listing multipart uploads", error);
   }

@@ -1,7 +1,7 @@
 import type { Argv } from "yargs";
 import { formatSize } from "../../planner/size.js";
 import { parseS3Url } from "../../s3/url.js";
-import type { InProgressUpload } from "../../transfer/uploads.js";
+import type { InProgressUpload } from "../../transfer/in-progress-uploads.js";
 import { formatDuration, parseDuration } from "../duration.js";
 import { connectionFlags, connectionFromFlags, type ConnectionFlags } from "../transfer-flags.js";
 
@@ -59,7 +59,7 @@ export function uploadsCommand(yargs: Argv): Argv {
             ) as unknown as Argv<UploadsArgs>,
           async (args) => {
             const { bucket, prefix } = location(args.target);
-            const { listUploads } = await import("../../transfer/uploads.js");
+            const { listUploads } = await import("../../transfer/in-progress-uploads.js");
             const uploads = await listUploads(bucket, prefix, connectionFromFlags(args));
             process.stdout.write(args.json ? `${JSON.stringify(uploads)}\n` : table(uploads));
             process.exitCode = 0;
@@ -83,7 +83,7 @@ export function uploadsCommand(yargs: Argv): Argv {
           async (args) => {
             const { bucket, prefix } = location(args.target);
             const olderThan = parseDuration(args["older-than"]!, "--older-than");
-            const { cleanUploads } = await import("../../transfer/uploads.js");
+            const { cleanUploads } = await import("../../transfer/in-progress-uploads.js");
             const { aborted, kept } = await cleanUploads(bucket, prefix, olderThan, {
               ...connectionFromFlags(args),
               dryRun: args["dry-run"] ?? false,

@@ -1,5 +1,5 @@
 import { S3xferError, TransferError, type ErrorCode, type TransferLocation } from "../errors.js";
-import { classifyError, type ErrorInfo } from "../s3/error-class.js";
+import { classifyError, isUnreachable, type ErrorInfo } from "./error-class.js";
 
 /**
  * Turns an S3 or network error from a main-thread request into a TransferError whose message says what
@@ -75,12 +75,7 @@ export function explainErrorInfo(
   } else if (code === "NoSuchUpload") {
     errorCode = "NO_SUCH_UPLOAD";
     message = `${action} failed: the multipart upload no longer exists (aborted or completed elsewhere)`;
-  } else if (
-    !info.httpStatus &&
-    /ECONNREFUSED|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH|ENETUNREACH|ETIMEDOUT|TimeoutError/.test(
-      `${code} ${info.message}`,
-    )
-  ) {
+  } else if (isUnreachable(info)) {
     errorCode = "ENDPOINT_UNREACHABLE";
     message = `${action} failed: cannot reach the S3 endpoint (${code}); check --endpoint-url / AWS_ENDPOINT_URL and the network`;
   } else if (info.name === "AbortError") {

@@ -17,7 +17,7 @@ const FSYNC_INTERVAL_MS = 200;
  * most FSYNC_INTERVAL_MS after it is written, and `flush` makes everything durable now). Created 0600 in a
  * 0700 directory: it names buckets, keys and upload ids.
  */
-export class Journal {
+export class JournalFile {
   private pending = false;
   private timer: NodeJS.Timeout | undefined;
   private writing: Promise<void> = Promise.resolve();
@@ -28,19 +28,19 @@ export class Journal {
   ) {}
 
   /** Starts a new journal (replacing a finished one at the same path). */
-  static async create(path: string, header: JournalHeader): Promise<Journal> {
+  static async create(path: string, header: JournalHeader): Promise<JournalFile> {
     await mkdir(dirname(path), { recursive: true, mode: 0o700 });
     const handle = await open(path, "w", 0o600);
     await handle.chmod(0o600);
-    const journal = new Journal(path, handle);
+    const journal = new JournalFile(path, handle);
     await handle.write(serializeLine(header));
     await handle.sync();
     return journal;
   }
 
   /** Opens an existing journal to append to it (resume). */
-  static async append(path: string): Promise<Journal> {
-    return new Journal(path, await open(path, "a", 0o600));
+  static async append(path: string): Promise<JournalFile> {
+    return new JournalFile(path, await open(path, "a", 0o600));
   }
 
   static async read(path: string): Promise<ParsedJournal> {

@@ -1,6 +1,6 @@
 import type { EventOptions, TransferEvent, TransferProgress } from "./events.js";
-import type { AdaptiveConcurrency } from "./concurrency.js";
-import type { PartProgress } from "./run-parts.js";
+import type { AdaptiveConcurrency } from "../engine/concurrency.js";
+import type { PartProgress } from "../engine/part-progress.js";
 
 /**
  * The event side of one transfer: forwards events to the caller and turns the shared byte counters into a

@@ -1,11 +1,10 @@
-import { ListMultipartUploadsCommand, type S3Client } from "@aws-sdk/client-s3";
-import { Journal } from "../journal/journal.js";
+import type { S3Client } from "@aws-sdk/client-s3";
+import { TransferJournal } from "../journal/transfer-journal.js";
 import { defaultJournalPath } from "../journal/location.js";
 import { createMainClient, type ConnectionOptions } from "../s3/client-settings.js";
-import { UsageError } from "../errors.js";
-import { listParts } from "./list-parts.js";
-import { abortUpload } from "./multipart.js";
-import { explainS3Error } from "./s3-errors.js";
+import { TransferError, UsageError } from "../errors.js";
+import { explainS3Error } from "../s3/error-explain.js";
+import { abortUpload, listParts, listUploads as listUploadPages } from "../s3/multipart-requests.js";
 
 export interface InProgressUpload {
   bucket: string;
@@ -29,30 +28,14 @@ export async function listUploads(
   const client = createMainClient(connection);
   try {
     const uploads: InProgressUpload[] = [];
-    let keyMarker: string | undefined;
-    let uploadIdMarker: string | undefined;
-    for (;;) {
-      const page = await client
-        .send(
-          new ListMultipartUploadsCommand({
-            Bucket: bucket,
-            ...(prefix ? { Prefix: prefix } : {}),
-            ...(keyMarker ? { KeyMarker: keyMarker } : {}),
-            ...(uploadIdMarker ? { UploadIdMarker: uploadIdMarker } : {}),
-          }),
-        )
-        .catch((error: unknown) => {
-          throw explainS3Error(error, { bucket, key: prefix }, "listing uploads");
-        });
-      for (const upload of page.Uploads ?? []) {
-        if (!upload.Key || !upload.UploadId) continue;
+    try {
+      for await (const upload of listUploadPages(client, bucket, prefix)) {
         uploads.push(
-          await describeUpload(client, bucket, upload.Key, upload.UploadId, upload.Initiated, now),
+          await describeUpload(client, bucket, upload.key, upload.uploadId, upload.initiated, now),
         );
       }
-      if (!page.IsTruncated) break;
-      keyMarker = page.NextKeyMarker;
-      uploadIdMarker = page.NextUploadIdMarker;
+    } catch (error) {
+      throw explainS3Error(error, { bucket, key: prefix }, "listing uploads");
     }
     return uploads;
   } finally {
@@ -72,7 +55,7 @@ async function describeUpload(
   let bytes = 0;
   for (const part of parts.values()) bytes += Math.max(0, part.size);
   const path = defaultJournalPath(bucket, key);
-  const journal = await Journal.read(path).then(
+  const journal = await TransferJournal.read(path).then(
     (j) => (j.header.uploadId === uploadId && !j.end ? path : undefined),
     () => undefined,
   );
@@ -101,9 +84,21 @@ export async function cleanUploads(
   if (!options.dryRun) {
     const client = createMainClient(options);
     try {
-      for (const upload of old) {
-        await abortUpload({ client, bucket, key: upload.key }, upload.uploadId);
-        if (upload.journal) await markAborted(upload.journal, "aborted by uploads clean");
+      for (const upload of [...old]) {
+        // A transfer another process is running now is not an orphan, however old its upload is.
+        const lock = upload.journal
+          ? await TransferJournal.claim(upload.journal, `s3://${bucket}/${upload.key}`).catch(() => undefined)
+          : undefined;
+        if (upload.journal && !lock) {
+          old.splice(old.indexOf(upload), 1);
+          kept.push(upload);
+          continue;
+        }
+        try {
+          await abortOne(client, bucket, upload);
+        } finally {
+          await lock?.release();
+        }
       }
     } finally {
       if (!options.client) client.destroy();
@@ -112,10 +107,15 @@ export async function cleanUploads(
   return { aborted: old, kept };
 }
 
-async function markAborted(path: string, reason: string): Promise<void> {
-  const journal = await Journal.append(path);
-  await journal.finish({ type: "aborted", reason });
-  await journal.close();
+async function abortOne(client: S3Client, bucket: string, upload: InProgressUpload): Promise<void> {
+  const abort = await abortUpload({ client, bucket, key: upload.key }, upload.uploadId);
+  if (!abort.aborted)
+    throw explainS3Error(abort.error, { bucket, key: upload.key, uploadId: upload.uploadId }, "aborting");
+  if (upload.journal)
+    await TransferJournal.finishAt(upload.journal, {
+      type: "aborted",
+      reason: "aborted by uploads clean",
+    });
 }
 
 /**
@@ -132,7 +132,7 @@ export async function abortTransfer(
   let journalPath: string | undefined;
   let endpoint: string | undefined;
   if ("journalPath" in target) {
-    const journal = await Journal.read(target.journalPath).catch(() => {
+    const journal = await TransferJournal.read(target.journalPath).catch(() => {
       throw new UsageError("USAGE", `no journal at ${target.journalPath}: name the upload with --upload-id`);
     });
     if (journal.end) {
@@ -148,18 +148,44 @@ export async function abortTransfer(
   } else {
     ({ bucket, key, uploadId } = target);
     const path = defaultJournalPath(bucket, key);
-    const journal = await Journal.read(path).catch(() => undefined);
+    const journal = await TransferJournal.read(path).catch(() => undefined);
     if (journal && !journal.end && journal.header.uploadId === uploadId) journalPath = path;
   }
+  // Never pull an upload from under the process that is running it.
+  const lock = journalPath ? await TransferJournal.claim(journalPath, `s3://${bucket}/${key}`) : undefined;
+  try {
+    await abortAndRecord(connection, endpoint, { bucket, key, uploadId }, journalPath);
+  } finally {
+    await lock?.release();
+  }
+  return { bucket, key, uploadId };
+}
+
+async function abortAndRecord(
+  connection: ConnectionOptions,
+  endpoint: string | undefined,
+  { bucket, key, uploadId }: { bucket: string; key: string; uploadId: string },
+  journalPath: string | undefined,
+): Promise<void> {
   // A journal remembers the endpoint its upload lives on.
   const client = createMainClient(
     connection.endpoint || connection.client || !endpoint ? connection : { ...connection, endpoint },
   );
   try {
-    await abortUpload({ client, bucket, key }, uploadId);
+    const abort = await abortUpload({ client, bucket, key }, uploadId);
+    if (!abort.aborted) throw explainS3Error(abort.error, { bucket, key, uploadId }, "aborting the upload");
+    if (abort.alreadyGone && !journalPath) {
+      // Named by the caller and not there: a mistyped id, or an upload already aborted or completed.
+      throw new TransferError(
+        "NO_SUCH_UPLOAD",
+        `there is no multipart upload ${uploadId} on s3://${bucket}/${key} (already aborted or completed, or a mistyped id): ` +
+          `"s3xfer uploads ls s3://${bucket}/${key}" lists the uploads in progress`,
+        { bucket, key, uploadId },
+      );
+    }
   } finally {
     if (!connection.client) client.destroy();
   }
-  if (journalPath) await markAborted(journalPath, "aborted by s3xfer abort");
-  return { bucket, key, uploadId };
+  if (journalPath)
+    await TransferJournal.finishAt(journalPath, { type: "aborted", reason: "aborted by s3xfer abort" });
 }

@@ -1,12 +1,12 @@
 import pLimit from "p-limit";
 import { TransferError, type ErrorCode, type TransferLocation } from "../errors.js";
-import type { ErrorInfo } from "../s3/error-class.js";
-import type { PartPool } from "../workers/pool.js";
-import type { PartSuccess, PartTask } from "../workers/tasks.js";
+import { isUnreachable, type ErrorInfo } from "../s3/error-class.js";
+import type { PartOutcome, PartSuccess, PartTask } from "../workers/tasks.js";
 import { backoffDelay, sleep } from "./backoff.js";
 import { AdaptiveConcurrency } from "./concurrency.js";
-import { explainErrorInfo } from "./s3-errors.js";
-import type { TransferEvent } from "./events.js";
+import { explainErrorInfo } from "../s3/error-explain.js";
+import { PartProgress } from "./part-progress.js";
+import type { RetryPolicy } from "./retry-policy.js";
 
 /** One part to send: its number, its size, and how to build its task (credentials are fetched per attempt). */
 export interface PartJob {
@@ -15,73 +15,47 @@ export interface PartJob {
   task(progress: { counters: SharedArrayBuffer; slot: number }): Promise<PartTask>;
 }
 
-export interface RetryPolicy {
-  /** Attempts per part, first included. */
-  maxAttempts: number;
-  /** Retries allowed across the whole transfer, so a dead endpoint fails in bounded time. */
-  budget: number;
-  baseDelayMs: number;
-  maxDelayMs: number;
-}
-
-export const DEFAULT_RETRY_POLICY: RetryPolicy = {
-  maxAttempts: 8,
-  budget: 200,
-  baseDelayMs: 200,
-  maxDelayMs: 20_000,
-};
-
 export interface PartDone extends PartSuccess {
   attempts: number;
 }
 
+/** Runs one part task to its outcome: the worker pool, or a stand-in in tests. */
+export interface PartRunner {
+  run(task: PartTask, options?: { signal?: AbortSignal }): Promise<PartOutcome>;
+}
+
+/** What the engine reports while it runs: a part finished, or a part is retried. */
+export type PartEvent =
+  | {
+      type: "part";
+      partNumber: number;
+      bytes: number;
+      etag: string;
+      checksum?: string;
+      attempts: number;
+      durationMs: number;
+    }
+  | {
+      type: "retry";
+      partNumber: number;
+      attempt: number;
+      delayMs: number;
+      code: string;
+      message: string;
+      throttle: boolean;
+      concurrency: number;
+    };
+
 export interface RunPartsOptions {
-  pool: PartPool;
+  runner: PartRunner;
   concurrency: AdaptiveConcurrency;
   retry: RetryPolicy;
   location: { bucket: string; key: string; uploadId?: string };
   signal?: AbortSignal;
-  emit: (event: TransferEvent) => void;
+  emit: (event: PartEvent) => void;
   progress: PartProgress;
   /** Called (in completion order) as each part succeeds: the journal writes here. */
   onPart?: (part: PartDone) => void | Promise<void>;
-}
-
-/**
- * Live byte counts: each part in flight owns a slot in a shared array that its worker updates as the HTTP
- * body is consumed, so progress moves within a 5 GiB part without any message between threads.
- */
-export class PartProgress {
-  readonly counters: SharedArrayBuffer;
-  private readonly view: BigInt64Array;
-  private readonly free: number[];
-  completedBytes = 0;
-  partsDone = 0;
-
-  constructor(slots: number) {
-    this.counters = new SharedArrayBuffer(8 * slots);
-    this.view = new BigInt64Array(this.counters);
-    this.free = Array.from({ length: slots }, (_, i) => slots - 1 - i);
-  }
-
-  acquire(): number {
-    const slot = this.free.pop();
-    if (slot === undefined) throw new Error("more parts in flight than progress slots");
-    Atomics.store(this.view, slot, 0n);
-    return slot;
-  }
-
-  release(slot: number): void {
-    Atomics.store(this.view, slot, 0n);
-    this.free.push(slot);
-  }
-
-  /** Bytes of finished parts plus what parts in flight have sent so far. */
-  bytesDone(): number {
-    let inFlight = 0;
-    for (let i = 0; i < this.view.length; i++) inFlight += Number(Atomics.load(this.view, i));
-    return this.completedBytes + inFlight;
-  }
 }
 
 export interface RunPartsSummary {
@@ -99,7 +73,7 @@ export async function runParts(
   jobs: Iterable<PartJob> | AsyncIterable<PartJob>,
   options: RunPartsOptions,
 ): Promise<RunPartsSummary> {
-  const { concurrency, retry, signal, emit, progress, pool } = options;
+  const { concurrency, retry, signal, emit, progress, runner } = options;
   // rejectOnClear: a cleared attempt must settle (and so let its part settle), or the final wait never ends.
   const limit = pLimit({ concurrency: concurrency.value, rejectOnClear: true });
   const done: PartDone[] = [];
@@ -136,7 +110,7 @@ export async function runParts(
         const slot = progress.acquire();
         try {
           const task = await job.task({ counters: progress.counters, slot });
-          return await pool.run(task, signal ? { signal } : {});
+          return await runner.run(task, signal ? { signal } : {});
         } finally {
           progress.release(slot);
         }
@@ -230,15 +204,8 @@ export async function runParts(
   return { parts: done, retries, throttles };
 }
 
-/** Connection-level failures: nothing was heard from the endpoint at all. */
-const UNREACHABLE_CODES = new Set(["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "EHOSTUNREACH", "ENETUNREACH"]);
+/** Attempts at a part while the endpoint has never answered at all. */
 const UNREACHABLE_ATTEMPTS = 4;
-
-function isUnreachable(error: ErrorInfo): boolean {
-  if (error.httpStatus !== undefined) return false;
-  // The SDK's connect timeout carries no system code, only its message.
-  return UNREACHABLE_CODES.has(error.code ?? "") || /without establishing a connection/i.test(error.message);
-}
 
 /** The worker says what changed; the user also needs to hear what to do about it. */
 function sourceChangedMessage(detail: string): string {

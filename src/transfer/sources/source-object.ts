@@ -1,21 +1,17 @@
+/** What a copy learns of its source object before writing anything, and how it checks it is unchanged. */
+import type { HeadObjectCommandOutput } from "@aws-sdk/client-s3";
+import { TransferError, UsageError } from "../../errors.js";
+import { etagPartCount, inferPartSizes, type S3Limits } from "../../planner/index.js";
+import { classifyError } from "../../s3/error-class.js";
+import { explainS3Error } from "../../s3/error-explain.js";
 import {
-  GetObjectTaggingCommand,
-  HeadBucketCommand,
-  HeadObjectCommand,
-  type HeadObjectCommandOutput,
-  type S3Client,
-} from "@aws-sdk/client-s3";
-import { TransferError, UsageError } from "../errors.js";
-import { etagPartCount, inferPartSizes, type S3Limits } from "../planner/index.js";
-import { ssecParams, type SseCustomerKey } from "../s3/object-attributes.js";
-import { classifyError } from "../s3/error-class.js";
-import { explainS3Error } from "./s3-errors.js";
+  bucketExists,
+  headSourceObject,
+  type SourceAccess,
+  type SourceRef,
+} from "../../s3/object-requests.js";
 
-export interface SourceRef {
-  bucket: string;
-  key: string;
-  versionId?: string;
-}
+export type { SourceAccess, SourceRef };
 
 /** What a copy needs to know about its source, read once before anything is written. */
 export interface SourceObject extends SourceRef {
@@ -28,30 +24,9 @@ export interface SourceObject extends SourceRef {
   layout: "server" | "inferred" | "single" | "unknown";
 }
 
-export interface SourceAccess {
-  client: S3Client;
-  sseCustomer?: SseCustomerKey;
-  expectedOwner?: string;
-  requestPayer?: "requester";
-}
-
-function headParams(source: SourceRef, access: SourceAccess, partNumber?: number) {
-  return {
-    Bucket: source.bucket,
-    Key: source.key,
-    ...(source.versionId ? { VersionId: source.versionId } : {}),
-    ...(partNumber ? { PartNumber: partNumber } : {}),
-    ChecksumMode: "ENABLED" as const,
-    // Only SSE-C needs keys on HEAD; sending SSE headers for an SSE-S3/KMS source is an error on S3.
-    ...ssecParams(access.sseCustomer),
-    ...(access.expectedOwner ? { ExpectedBucketOwner: access.expectedOwner } : {}),
-    ...(access.requestPayer ? { RequestPayer: access.requestPayer } : {}),
-  };
-}
-
 export async function headSource(source: SourceRef, access: SourceAccess): Promise<HeadObjectCommandOutput> {
   try {
-    return await access.client.send(new HeadObjectCommand(headParams(source, access)));
+    return await headSourceObject(source, access);
   } catch (error) {
     throw await explainSourceError(error, source, access);
   }
@@ -66,7 +41,10 @@ async function explainSourceError(
   const url = `s3://${source.bucket}/${source.key}${source.versionId ? `?versionId=${source.versionId}` : ""}`;
   if (info.httpStatus === 404) {
     // A HEAD's 404 has no body, so it cannot say whether the bucket or the key is missing: ask.
-    if (info.code === "NoSuchBucket" || !(await bucketExists(source.bucket, access))) {
+    if (
+      info.code === "NoSuchBucket" ||
+      !(await bucketExists(access.client, source.bucket, access.expectedOwner))
+    ) {
       return new UsageError(
         "SOURCE_NOT_FOUND",
         `source bucket "${source.bucket}" does not exist: check the bucket name`,
@@ -94,20 +72,6 @@ async function explainSourceError(
     );
   }
   return explainS3Error(error, { bucket: source.bucket, key: source.key }, "reading the source");
-}
-
-async function bucketExists(bucket: string, access: SourceAccess): Promise<boolean> {
-  try {
-    await access.client.send(
-      new HeadBucketCommand({
-        Bucket: bucket,
-        ...(access.expectedOwner ? { ExpectedBucketOwner: access.expectedOwner } : {}),
-      }),
-    );
-    return true;
-  } catch (error) {
-    return classifyError(error).httpStatus !== 404;
-  }
 }
 
 /**
@@ -149,42 +113,23 @@ async function reportedLayout(
   access: SourceAccess,
   parts: number,
 ): Promise<number[] | undefined> {
-  const first = await access.client
-    .send(new HeadObjectCommand(headParams(source, access, 1)))
-    .catch(() => undefined);
+  const first = await headSourceObject(source, access, 1).catch(() => undefined);
   if (!first || first.PartsCount !== parts || first.ContentLength === undefined) return undefined;
   const partSize = first.ContentLength;
   if (parts === 1) return [partSize];
   // Uniform layouts (what nearly every tool writes) are confirmed with the last part alone.
   const lastExpected = source.size - (parts - 1) * partSize;
-  const last = await access.client
-    .send(new HeadObjectCommand(headParams(source, access, parts)))
-    .catch(() => undefined);
+  const last = await headSourceObject(source, access, parts).catch(() => undefined);
   if (last?.ContentLength === lastExpected && lastExpected > 0 && lastExpected <= partSize) {
     return [...new Array<number>(parts - 1).fill(partSize), lastExpected];
   }
   const sizes: number[] = [partSize];
   for (let n = 2; n <= parts; n++) {
-    const head = await access.client.send(new HeadObjectCommand(headParams(source, access, n)));
+    const head = await headSourceObject(source, access, n);
     if (head.ContentLength === undefined) return undefined;
     sizes.push(head.ContentLength);
   }
   return sizes;
-}
-
-export async function sourceTagging(source: SourceRef, access: SourceAccess): Promise<string> {
-  const response = await access.client.send(
-    new GetObjectTaggingCommand({
-      Bucket: source.bucket,
-      Key: source.key,
-      ...(source.versionId ? { VersionId: source.versionId } : {}),
-      ...(access.expectedOwner ? { ExpectedBucketOwner: access.expectedOwner } : {}),
-      ...(access.requestPayer ? { RequestPayer: access.requestPayer } : {}),
-    }),
-  );
-  return (response.TagSet ?? [])
-    .map((tag) => `${encodeURIComponent(tag.Key ?? "")}=${encodeURIComponent(tag.Value ?? "")}`)
-    .join("&");
 }
 
 /** Throws unless the source still is the object the copy started from. */
@@ -193,13 +138,23 @@ export async function checkSourceUnchanged(
   access: SourceAccess,
   location: { bucket: string; key: string; uploadId?: string },
 ): Promise<void> {
-  const now = await headSource(source, access).catch((error: unknown) => {
-    throw new TransferError(
-      "SOURCE_CHANGED",
-      `source changed during copy: it can no longer be read (${String((error as Error).message)})`,
-      location,
-    );
-  });
+  let now: HeadObjectCommandOutput;
+  try {
+    now = await headSourceObject(source, access);
+  } catch (error) {
+    // Only an answer about the object itself means it changed: 404 (deleted, or the pinned version is gone)
+    // or 412. A server that cannot be reached or answers 5xx says nothing about the source: that failure is
+    // transient, and the copy stays resumable.
+    const info = classifyError(error);
+    if (info.httpStatus === 404 || info.httpStatus === 412) {
+      throw new TransferError(
+        "SOURCE_CHANGED",
+        `source changed during copy: it can no longer be read (HTTP ${info.httpStatus} ${info.code ?? ""})`.trimEnd(),
+        location,
+      );
+    }
+    throw explainS3Error(error, location, "checking the source before completing");
+  }
   const changes: string[] = [];
   if (now.ETag !== source.etag) changes.push(`ETag ${source.etag} → ${now.ETag}`);
   if (now.ContentLength !== source.size) changes.push(`size ${source.size} → ${now.ContentLength}`);
