@@ -629,7 +629,9 @@ async function main(): Promise<void> {
 
     mkdirSync(options.out, { recursive: true });
     const stamp = new Date().toISOString().replace(/[:.]/g, "-");
-    const out = path.join(options.out, `client-${options.quick ? "quick-" : ""}${stamp}.json`);
+    // An interrupted run is written too (its runs may still be of use), but named so it is not taken for one.
+    const kind = `${options.quick ? "quick-" : ""}${interrupted ? "interrupted-" : ""}`;
+    const out = path.join(options.out, `client-${kind}${stamp}.json`);
     const machine = {
       node: process.version,
       cpus: os.cpus().length,
