@@ -3,7 +3,7 @@ import type { Argv } from "yargs";
 import { UsageError } from "../errors.js";
 import { EXIT } from "./exit-codes.js";
 import { reportError } from "./report-error.js";
-import { protectStdinArg } from "./stdin-arg.js";
+import { joinNegativeValues, protectStdinArg } from "./stdin-arg.js";
 
 /**
  * Each command's module, loaded only when it is needed: the command being run, or all of them for the
@@ -24,8 +24,18 @@ const COMMANDS: Record<string, () => Promise<(cli: Argv) => Argv>> = {
 // the warning would land in the middle of a progress bar.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
 
+// An error thrown outside the command's own await (a stream's 'error', a timer) would otherwise reach Node's
+// default handler and print a raw stack: it goes through the same reporting, and the process ends with its
+// code (a transfer in flight keeps its journal, as after a kill, for s3xfer resume).
+const reportFatal = (error: unknown) => {
+  process.exitCode = reportError(error, process.argv.includes("--debug"));
+  process.exit();
+};
+process.on("uncaughtException", reportFatal);
+process.on("unhandledRejection", reportFatal);
+
 const { hideBin } = await import("yargs/helpers");
-const argv = protectStdinArg(hideBin(process.argv));
+const argv = joinNegativeValues(protectStdinArg(hideBin(process.argv)));
 const debug = argv.includes("--debug");
 const options = argv.includes("--") ? argv.slice(0, argv.indexOf("--")) : argv;
 
@@ -42,13 +52,20 @@ let cli: Argv = yargs(argv)
   .scriptName("s3xfer")
   .usage("$0 <command> [options]\n\nParallel multipart upload and server-side copy of very large S3 objects.")
   .option("debug", { type: "boolean", default: false, describe: "show error details", global: true })
-  // Answered above, before yargs loads; declared here so that the help lists it.
+  // -V/--version belongs to s3xfer itself, not to every subcommand's help: answered above, before yargs
+  // loads, and declared here so that the help lists it.
   .version(false)
-  .option("version", { alias: "V", type: "boolean", describe: "Show version number" })
+  .option("version", {
+    alias: "V",
+    type: "boolean",
+    global: false,
+    describe: "show the version and what it runs on",
+  })
   .help()
   .alias("help", "h")
   .strict()
   .demandCommand(1, "name a command")
+  .completion("completion", "print a bash/zsh completion script: s3xfer completion >> ~/.bashrc")
   .wrap(Math.min(110, process.stdout.columns ?? 100))
   // yargs' own usage errors become ours, so every bad input exits 2 with one clear line.
   .fail((message, error) => {
@@ -56,6 +73,17 @@ let cli: Argv = yargs(argv)
   });
 
 const named = argv.find((arg) => !arg.startsWith("-"));
+// yargs would say "Unknown argument: foo"; name the commands instead.
+if (named !== undefined && argv[0] === named && !(named in COMMANDS) && named !== "completion") {
+  process.exitCode = reportError(
+    new UsageError(
+      "USAGE",
+      `unknown command "${named}": use one of ${[...Object.keys(COMMANDS), "completion"].join(", ")} (see s3xfer --help)`,
+    ),
+    debug,
+  );
+  process.exit();
+}
 for (const name of named !== undefined && named in COMMANDS ? [named] : Object.keys(COMMANDS)) {
   cli = (await COMMANDS[name]!())(cli);
 }

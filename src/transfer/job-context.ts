@@ -3,8 +3,11 @@ import type { ChecksumAlgorithm } from "../checksum/index.js";
 import { AdaptiveConcurrency } from "../engine/concurrency.js";
 import { resolveRetry, type RetryPolicy } from "../engine/retry-policy.js";
 import type { PartRunner } from "../engine/run-parts.js";
-import { createMainClient, resolveWorkerSettings } from "../s3/client-settings.js";
+import { checkAttributeRules } from "../s3/attribute-rules.js";
+import { createMainClient, endpointFromEnvironment, resolveWorkerSettings } from "../s3/client-settings.js";
+import { checkEndpointUrl } from "../s3/url.js";
 import type { ObjectTarget } from "../s3/object-target.js";
+import { checkObjectAttributes } from "../s3/object-attributes.js";
 import { PartPool } from "../workers/pool.js";
 import type { TaskBase } from "../workers/tasks.js";
 import {
@@ -57,6 +60,20 @@ export interface ContextServices {
 export function validateCommonOptions(options: CommonTransferOptions) {
   checkLocation(options.bucket, options.key);
   checkEncryptionOptions(options);
+  checkObjectAttributes(options);
+  // What S3 would refuse is refused here, before a request (or a CreateMultipartUpload) exists.
+  checkAttributeRules(options);
+  if (!options.client) {
+    if (options.endpoint !== undefined) checkEndpointUrl(options.endpoint, "the endpoint");
+    else {
+      const fromEnvironment = endpointFromEnvironment();
+      if (fromEnvironment !== undefined)
+        checkEndpointUrl(
+          fromEnvironment,
+          process.env.AWS_ENDPOINT_URL_S3 ? "AWS_ENDPOINT_URL_S3" : "AWS_ENDPOINT_URL",
+        );
+    }
+  }
   return {
     maxConcurrency: resolveConcurrency(options.concurrency),
     algorithm: resolveAlgorithm(options.checksumAlgorithm),
@@ -76,9 +93,7 @@ export function createContext(
   // Main-thread requests (HEAD, Complete, Abort, ListParts, tags) follow the retry policy's attempts through
   // the SDK's own retry; parts are retried by the engine, Create by the job.
   const client = createMainClient(options, { idleTimeoutMs, maxAttempts: validated.retry.maxAttempts });
-  const createClient = options.client
-    ? options.client
-    : createMainClient(options, { idleTimeoutMs, maxAttempts: 1 });
+  const createClient = createMainClient(options, { idleTimeoutMs, maxAttempts: 1 });
   const ownership = {
     ...(options.requestPayer ? { requestPayer: options.requestPayer } : {}),
     ...(options.expectedBucketOwner ? { expectedBucketOwner: options.expectedBucketOwner } : {}),

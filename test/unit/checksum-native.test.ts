@@ -135,5 +135,6 @@ describe.skipIf(optedOut)("s3xfer CRC addon", () => {
       stdout: "done",
     });
     expect(result.stderr).toBe("");
-  });
+    // 40 worker start-ups in a child: seconds on a loaded machine, well past vitest's 5 s default.
+  }, 90_000);
 });

@@ -54,6 +54,7 @@ import type { TransferResult } from "../../transfer/result.js";
 import { explainS3Error } from "../../s3/error-explain.js";
 import { upload } from "../../transfer/upload.js";
 import { EXIT } from "../exit-codes.js";
+import { SIGNAL_EXIT } from "../interrupt.js";
 import { packageVersion } from "../version.js";
 
 import type { BenchArgs } from "./bench.js";
@@ -69,6 +70,8 @@ interface BenchSettings {
   runPrefix: string;
   size: number;
   cases: BenchCase[];
+  /** Concurrencies above the part count that would repeat a kept case: not run. */
+  skipped: BenchCase[];
   repeat: number;
   checksumAlgorithm: string | undefined;
   uploadFrom: "file" | "stream";
@@ -140,12 +143,14 @@ function settingsFrom(args: BenchArgs): BenchSettings {
   }
   const stamp = new Date().toISOString().replace(/[-:]/g, "").replace(/\..*$/, "");
   const runPrefix = `${prefix}s3xfer-bench-${stamp}-${Math.random().toString(36).slice(2, 8)}/`;
+  const cases = benchCases(modes, partSizes, concurrencies, size);
   return {
     bucket: location.bucket,
     prefix,
     runPrefix,
     size,
-    cases: benchCases(modes, partSizes, concurrencies),
+    cases: [...cases],
+    skipped: cases.skipped ?? [],
     repeat: args.repeat,
     checksumAlgorithm: args["checksum-algorithm"],
     uploadFrom: args["upload-from"],
@@ -167,17 +172,23 @@ export async function runBench(args: BenchArgs): Promise<number> {
   // Every part in flight listens on this one signal; that is not a leak.
   setMaxListeners(0, controller.signal);
   let interrupts = 0;
+  let signalExit: number = EXIT.interrupted;
   const onSignal = (name: NodeJS.Signals) => {
     interrupts++;
     if (interrupts === 1) {
-      say(`\ns3xfer bench: ${name} received: stopping and removing what was created (again to quit at once)`);
-      controller.abort(new S3xferError("ABORTED", `interrupted by ${name}`, { exitCode: EXIT.interrupted }));
+      // 130 for Ctrl-C, 143 for SIGTERM; only Ctrl-C can be pressed again.
+      signalExit = SIGNAL_EXIT[name as keyof typeof SIGNAL_EXIT] ?? EXIT.interrupted;
+      say(
+        `\ns3xfer bench: ${name === "SIGINT" ? "Ctrl-C" : name}: stopping and removing what was created` +
+          (name === "SIGINT" ? " (Ctrl-C again to quit at once)" : ""),
+      );
+      controller.abort(new S3xferError("ABORTED", `interrupted by ${name}`, { exitCode: signalExit }));
     } else {
       say(
         `s3xfer bench: quitting without cleaning up: remove s3://${bucket}/${runPrefix} ` +
           `(objects and multipart uploads), e.g. aws s3 rm --recursive s3://${bucket}/${runPrefix}`,
       );
-      process.exit(EXIT.interrupted);
+      process.exit(signalExit);
     }
   };
   process.on("SIGINT", onSignal);
@@ -189,9 +200,10 @@ export async function runBench(args: BenchArgs): Promise<number> {
   let failure: unknown;
   try {
     await checkBucket(client, bucket);
+    for (const line of skippedLines(settings)) say(line);
     say(
       `s3xfer bench: ${sizeLabel(size)} per transfer, ${settings.cases.length} settings × ${settings.repeat} ` +
-        `round(s), under s3://${bucket}/${runPrefix}${settings.endpoint ? ` at ${settings.endpoint}` : ""}`,
+        `round(s)\n  under s3://${bucket}/${runPrefix}${settings.endpoint ? `\n  at ${settings.endpoint}` : ""}`,
     );
     const uploads = settings.cases.some((c) => c.mode === "upload");
     let dataFile: string | undefined;
@@ -203,8 +215,8 @@ export async function runBench(args: BenchArgs): Promise<number> {
       const started = performance.now();
       await writeRandomFile(dataFile, size, { signal: controller.signal });
       say(
-        `wrote ${sizeLabel(size)} of random data to ${dataFile} in ${((performance.now() - started) / 1000).toFixed(1)} s ` +
-          "(uploads read it from the page cache: the figures are network + server, not disk)",
+        `wrote ${sizeLabel(size)} of random data to ${dataFile} in ${((performance.now() - started) / 1000).toFixed(1)} s\n` +
+          "  (uploads read it from the page cache: figures are network + server, not disk)",
       );
     }
     await runAll(settings, client, dataFile, controller.signal, records);
@@ -439,6 +451,7 @@ function summarize(settings: BenchSettings, records: readonly RunRecord[]): Case
         failed: mine.length - ok.length,
         wallSeconds: wall,
         mibPerSecond: rate.mibPerSecond,
+        roundsMibPerSecond: ok.map((r) => r.mibPerSecond),
         gbitPerSecond: rate.gbitPerSecond,
         partRequestsPerSecond: median(ok.map((r) => r.partRequestsPerSecond)),
         meanInFlight: median(ok.map((r) => r.meanInFlight)),
@@ -578,22 +591,29 @@ async function listObjects(
   return found;
 }
 
+/**
+ * The table fits 80 columns: throughput, its spread over the rounds, part latency, CPU and memory. The
+ * other figures (wall time, Gbit/s, requests per second, parts in flight) are in --json.
+ */
 const TABLE_COLUMNS: Column[] = [
   { header: "mode" },
-  { header: "part size", align: "right" },
-  { header: "conc.", align: "right" },
+  { header: "part", align: "right" },
+  { header: "conc", align: "right" },
   { header: "parts", align: "right" },
-  { header: "wall s", align: "right" },
   { header: "MiB/s", align: "right" },
-  { header: "Gbit/s", align: "right" },
-  { header: "part req/s", align: "right" },
-  { header: "in flight", align: "right" },
-  { header: "p50 part ms", align: "right" },
-  { header: "p99 part ms", align: "right" },
-  { header: "retries", align: "right" },
+  { header: "±", align: "right" },
+  { header: "p50 ms", align: "right" },
+  { header: "p99 ms", align: "right" },
   { header: "CPU s/GiB", align: "right" },
-  { header: "peak RSS MiB", align: "right" },
+  { header: "RSS MiB", align: "right" },
 ];
+
+/** Half the spread of the rounds, relative to the median: "±4%"; "–" after one round. */
+function spread(s: CaseSummary): string {
+  const rounds = s.roundsMibPerSecond?.filter(Number.isFinite) ?? [];
+  if (rounds.length < 2 || !(s.mibPerSecond > 0)) return "–";
+  return `±${Math.round(((Math.max(...rounds) - Math.min(...rounds)) / 2 / s.mibPerSecond) * 100)}%`;
+}
 
 function tableRows(settings: BenchSettings, summaries: readonly CaseSummary[]): string[][] {
   return summaries.map((s) => [
@@ -601,25 +621,33 @@ function tableRows(settings: BenchSettings, summaries: readonly CaseSummary[]): 
     sizeLabel(s.partSize),
     String(s.concurrency),
     String(Math.ceil(settings.size / s.partSize)),
-    s.failed === s.runs ? "failed" : fixed(s.wallSeconds, 2) + (s.failed ? ` (${s.failed} failed)` : ""),
-    fixed(s.mibPerSecond, 1),
-    fixed(s.gbitPerSecond, 2),
-    compact(s.partRequestsPerSecond),
-    fixed(s.meanInFlight, 1),
+    s.failed === s.runs ? "failed" : fixed(s.mibPerSecond, 1),
+    spread(s),
     compact(s.partLatencyMs.p50),
     compact(s.partLatencyMs.p99),
-    String(s.retries),
     fixed(s.cpuSecondsPerGiB, 2),
     fixed(s.peakRssBytes / MiB, 0),
   ]);
 }
 
+/** Which combinations were not run, and why. */
+function skippedLines(settings: BenchSettings): string[] {
+  return settings.skipped.map((c) => {
+    const parts = Math.ceil(settings.size / c.partSize);
+    return (
+      `skipped ${c.mode} ${sizeLabel(c.partSize)} × ${c.concurrency}: ${parts} part(s), ` +
+      "all in flight at a lower concurrency"
+    );
+  });
+}
+
 function recommendationLine(r: Recommendation): string {
   const c = r.chosen;
-  return (
-    `recommended for ${r.mode}: --part-size ${sizeLabel(c.partSize)} --concurrency ${c.concurrency} ` +
-    `(${c.mibPerSecond.toFixed(1)} MiB/s, ${((c.mibPerSecond * MiB * 8) / 1e9).toFixed(2)} Gbit/s; ${r.reason})`
-  );
+  const flags = `--part-size ${sizeLabel(c.partSize)} --concurrency ${c.concurrency}`;
+  const figures = `${c.mibPerSecond.toFixed(1)} MiB/s, ${((c.mibPerSecond * MiB * 8) / 1e9).toFixed(2)} Gbit/s`;
+  return r.confident
+    ? `recommended for ${r.mode}: ${flags}\n  ${figures}\n  ${r.reason}`
+    : `fastest ${r.mode} in this round: ${flags}\n  ${figures}\n  ${r.reason}`;
 }
 
 function textReport(
@@ -629,24 +657,31 @@ function textReport(
   cleanup: Cleanup,
 ): string {
   const lines: string[] = [];
-  const rounds = settings.repeat > 1 ? `, median of ${settings.repeat} rounds` : "";
+  const rounds = settings.repeat > 1 ? `, median of ${settings.repeat} rounds` : ", one round";
   lines.push(
     `\ns3xfer bench: ${sizeLabel(settings.size)} per transfer to s3://${settings.bucket}/${settings.prefix}` +
-      `${settings.endpoint ? ` (${settings.endpoint})` : ""}, checksum ${settings.checksumAlgorithm?.toUpperCase() ?? "CRC64NVME"}` +
+      `${settings.endpoint ? `\nat ${settings.endpoint}` : ""}\nchecksum ${settings.checksumAlgorithm?.toUpperCase() ?? "CRC64NVME"}` +
       `${settings.cases.some((c) => c.mode === "upload") ? `, uploads from a ${settings.uploadFrom}` : ""}${rounds}\n`,
   );
-  if (summaries.length) lines.push(formatTable(TABLE_COLUMNS, tableRows(settings, summaries)));
+  if (summaries.length) lines.push(formatTable(TABLE_COLUMNS, tableRows(settings, summaries), "plain"));
   lines.push(
-    "part latency: a part's time in its worker (read, checksum, request), p50/p99 over every part; " +
-      "in flight: parts actually in flight on average (sum of part times ÷ wall time), at most the concurrency; " +
-      "CPU: this process and its worker threads; peak RSS: sampled every 50 ms\n",
+    "MiB/s: median over the rounds; ±: half the spread of the rounds (the noise)\n" +
+      "p50/p99 ms: time per part in its worker (read, checksum, request)\n" +
+      "CPU: this process and its worker threads; RSS: peak, sampled every 50 ms\n",
   );
+  const retried = summaries.filter((s) => s.retries > 0);
+  if (retried.length) {
+    lines.push(
+      `retries: ${retried.map((s) => `${s.mode} ${sizeLabel(s.partSize)} × ${s.concurrency}: ${s.retries}`).join(", ")}\n`,
+    );
+  }
+  for (const line of skippedLines(settings)) lines.push(`${line}\n`);
   for (const r of recommendations) lines.push(`${recommendationLine(r)}\n`);
   lines.push(
-    `cleanup: ${cleanup.objectsDeleted} object(s) deleted, ${cleanup.uploadsAborted} multipart upload(s) aborted; ` +
+    `cleanup: ${cleanup.objectsDeleted} object(s) deleted, ${cleanup.uploadsAborted} multipart upload(s) aborted\n` +
       (cleanup.leftBehind.objects || cleanup.leftBehind.uploads
-        ? `LEFT BEHIND under s3://${settings.bucket}/${settings.runPrefix}: ${cleanup.leftBehind.objects} object(s), ${cleanup.leftBehind.uploads} upload(s)\n`
-        : `nothing left under s3://${settings.bucket}/${settings.runPrefix}\n`),
+        ? `LEFT BEHIND: ${cleanup.leftBehind.objects} object(s), ${cleanup.leftBehind.uploads} upload(s)\n  under s3://${settings.bucket}/${settings.runPrefix}\n`
+        : `nothing left under\n  s3://${settings.bucket}/${settings.runPrefix}\n`),
   );
   return lines.join("");
 }
@@ -686,6 +721,12 @@ function jsonReport(
       partSize: r.chosen.partSize,
       concurrency: r.chosen.concurrency,
       mibPerSecond: r.chosen.mibPerSecond,
+      confident: r.confident,
+      tied: r.tied.map((t) => ({
+        partSize: t.partSize,
+        concurrency: t.concurrency,
+        mibPerSecond: t.mibPerSecond,
+      })),
       reason: r.reason,
     })),
     processMaxRssBytes: process.resourceUsage().maxRSS * 1024,

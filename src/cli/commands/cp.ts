@@ -1,10 +1,11 @@
 import type { Argv } from "yargs";
+import { basename } from "node:path";
 import { UsageError } from "../../errors.js";
-import { isS3Url, parseS3Url } from "../../s3/url.js";
+import { destinationInFolder, isS3Url, keyBaseName, parseS3Url, type S3Location } from "../../s3/url.js";
 import type { CopyProps } from "../../transfer/copy.js";
 import type { TransferResult } from "../../transfer/result.js";
-import { ProgressDisplay, printResult, outputMode } from "../progress-display.js";
-import { interruptSignal } from "../interrupt.js";
+import { ProgressDisplay, outputMode } from "../progress-display.js";
+import { failureExitCode, interruptSignal } from "../interrupt.js";
 import { restoreDashes, STDIN_ARG } from "../stdin-arg.js";
 import { sizeOption } from "../size-option.js";
 import {
@@ -34,11 +35,17 @@ export function cpCommand(yargs: Argv): Argv {
         y
           .positional("source", {
             type: "string",
-            describe: "a local file, or - for stdin",
+            describe: "a local file, - for stdin, or s3://bucket/key[?versionId=…] to copy server-side",
             demandOption: true,
           })
           .positional("destination", { type: "string", describe: "s3://bucket/key", demandOption: true })
           .option("expected-size", sizeOption("--expected-size", "for stdin: the size to plan parts for"))
+          .option("keep-on-error", {
+            type: "boolean",
+            default: false,
+            describe:
+              "on a failure, keep the multipart upload and its journal for s3xfer resume instead of aborting it (not for stdin, which has no journal)",
+          })
           .option("metadata-directive", {
             choices: ["COPY", "REPLACE"] as const,
             describe: "copy: keep the source's metadata (COPY) or use the ones given (REPLACE)",
@@ -119,6 +126,18 @@ function checkFlagCombinations(args: CpArgs, isCopy: boolean, isStdin: boolean):
   }
 }
 
+/** The name a destination ending in "/" gives the object: the file's, or the source object's last segment. */
+function sourceName(source: string, isStdin: boolean): string | undefined {
+  if (isStdin) return undefined;
+  return isS3Url(source) ? keyBaseName(parseS3Url(source).key) : basename(source);
+}
+
+/** s3://bucket/key, or s3://bucket/folder/ for the source's own name in that folder (aws-cli's convention). */
+function parseDestination(url: string, name: () => string | undefined): S3Location {
+  if (!url.endsWith("/")) return parseS3Url(url);
+  return destinationInFolder(parseS3Url(url, { requireKey: false }), name());
+}
+
 async function runCp(args: CpArgs): Promise<number> {
   const isStdin = args.source === STDIN_ARG;
   if (!isS3Url(args.destination)) {
@@ -133,13 +152,13 @@ async function runCp(args: CpArgs): Promise<number> {
       `destination "${args.destination}" must be an S3 URL: s3://bucket/key`,
     );
   }
-  const destination = parseS3Url(args.destination);
+  const destination = parseDestination(args.destination, () => sourceName(args.source, isStdin));
   if (destination.versionId)
     throw new UsageError("USAGE", "a destination cannot name a version (?versionId=)");
   checkFlagCombinations(args, isS3Url(args.source), isStdin);
   const mode = outputMode(args);
   const display = new ProgressDisplay(mode);
-  const interrupt = interruptSignal();
+  const interrupt = interruptSignal(() => display.interrupted());
   let result: TransferResult;
   // The transfer engine (AWS SDK, worker pool, checksums) loads only when a transfer runs.
   const [{ upload }, { copy }] = await Promise.all([
@@ -179,10 +198,14 @@ async function runCp(args: CpArgs): Promise<number> {
         signal: interrupt.signal,
         onEvent: display.onEvent,
       });
+  } catch (error) {
+    display.finish();
+    display.printFailure(error, failureExitCode(error));
+    throw error;
   } finally {
     display.finish();
     interrupt.dispose();
   }
-  printResult(mode, result);
+  display.printResult(result);
   return 0;
 }

@@ -12,29 +12,31 @@ interface UploadsArgs extends ConnectionFlags {
   "dry-run"?: boolean;
 }
 
+/**
+ * One row per upload, the key last so a long one does not push the other columns off an 80-column terminal;
+ * the upload id (AWS's are over 100 characters) on the line below its row, whole, to copy.
+ */
 function table(uploads: InProgressUpload[]): string {
   if (uploads.length === 0) return "no multipart uploads in progress\n";
+  const head = ["AGE", "PARTS", "BYTES", "JOURNAL", "INITIATED (UTC)", "KEY"];
   const rows = uploads.map((u) => [
-    u.key,
-    u.uploadId,
-    u.initiated?.toISOString() ?? "?",
     u.ageMs === undefined ? "?" : formatDuration(u.ageMs),
     String(u.parts),
     formatSize(u.bytes),
     u.journal ? "yes" : "no",
+    u.initiated ? u.initiated.toISOString().slice(0, 16).replace("T", " ") : "?",
+    u.key,
   ]);
-  const head = ["KEY", "UPLOAD ID", "INITIATED", "AGE", "PARTS", "BYTES", "JOURNAL"];
+  const right = new Set([1, 2]);
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  return (
-    [head, ...rows]
-      .map((r) =>
-        r
-          .map((c, i) => c.padEnd(widths[i]!))
-          .join("  ")
-          .trimEnd(),
-      )
-      .join("\n") + "\n"
-  );
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => (right.has(i) ? c.padStart(widths[i]!) : c.padEnd(widths[i]!)))
+      .join("  ")
+      .trimEnd();
+  const out = [line(head)];
+  uploads.forEach((u, i) => out.push(line(rows[i]!), `  upload id ${u.uploadId}`));
+  return `${out.join("\n")}\n`;
 }
 
 function location(target: string): { bucket: string; prefix: string } {
@@ -54,8 +56,16 @@ export function uploadsCommand(yargs: Argv): Argv {
           (z) =>
             connectionFlags(
               z
-                .positional("target", { type: "string", demandOption: true })
-                .option("json", { type: "boolean", default: false }),
+                .positional("target", {
+                  type: "string",
+                  demandOption: true,
+                  describe: "s3://bucket or s3://bucket/prefix",
+                })
+                .option("json", {
+                  type: "boolean",
+                  default: false,
+                  describe: "one JSON array of the uploads on stdout",
+                }),
             ) as unknown as Argv<UploadsArgs>,
           async (args) => {
             const { bucket, prefix } = location(args.target);
