@@ -20,7 +20,7 @@ import os from "node:os";
 import path from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
-import { GiB, MiB } from "../../src/bench/format.js";
+import { fixed, GiB, MiB } from "../../src/bench/format.js";
 import { writeRandomFile } from "../../src/bench/random-data.js";
 import { killCurrent, loadAverage, measureProcess, type ProcessCost } from "./measure.js";
 import { copyTable, startupTable, summarise, uploadTable, type CaseInfo, type Run } from "./report.js";
@@ -611,7 +611,7 @@ async function main(): Promise<void> {
       `s3xfer client cost against a null S3 sink: ${options.sizeMiB} MiB upload, ${options.copyParts}-part copy,`,
       `${options.reps} interleaved round(s), medians. CPU = user+sys of the client's process tree.`,
       `load average at start ${loadStart.map((n) => n.toFixed(2)).join(" ")}, at end ${loadEnd.map((n) => n.toFixed(2)).join(" ")}; ${os.cpus().length} cores`,
-      `sink's own CPU: ${sinkPerGiB.toFixed(2)} s per GiB received, ${sinkPerPart.toFixed(3)} ms per copied part`,
+      `sink's own CPU: ${fixed(sinkPerGiB, 2)} s per GiB received, ${fixed(sinkPerPart, 3)} ms per copied part`,
       "",
     );
     if (upload.length)
@@ -629,7 +629,9 @@ async function main(): Promise<void> {
 
     mkdirSync(options.out, { recursive: true });
     const stamp = new Date().toISOString().replace(/[:.]/g, "-");
-    const out = path.join(options.out, `client-${options.quick ? "quick-" : ""}${stamp}.json`);
+    // An interrupted run is written too (its runs may still be of use), but named so it is not taken for one.
+    const kind = `${options.quick ? "quick-" : ""}${interrupted ? "interrupted-" : ""}`;
+    const out = path.join(options.out, `client-${kind}${stamp}.json`);
     const machine = {
       node: process.version,
       cpus: os.cpus().length,

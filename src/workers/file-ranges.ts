@@ -76,27 +76,44 @@ export async function readFully(
 }
 
 /**
- * Part buffers, reused across tasks in this worker. A buffer is handed out whole to one task at a time, so
- * the worker holds at most (tasks in flight + a few idle) part buffers.
+ * Part buffers, reused across tasks in this worker. A buffer is handed out whole to one task at a time. Every
+ * buffer given back is kept, up to the most this worker has had in use at once (its parts in flight): a
+ * thread running 4 parts that kept only 2 allocated a fresh part buffer for every other part, and the kernel
+ * time of faulting those pages in, with the GC freeing the old ones, cost more than the reading itself.
+ * Idle for a few seconds, they all go.
  */
 export class BufferPool {
   private free: Buffer[] = [];
   private timer?: NodeJS.Timeout;
-
-  constructor(private readonly maxIdle = 2) {}
+  private inUse = 0;
+  private peakInUse = 0;
 
   take(size: number): Buffer {
-    const index = this.free.findIndex((b) => b.length >= size);
+    // The smallest that fits (the list is largest first), so 1 MiB scratch does not take a part buffer.
+    let index = this.free.length - 1;
+    while (index >= 0 && this.free[index]!.length < size) index--;
     const buffer = index >= 0 ? this.free.splice(index, 1)[0]! : Buffer.allocUnsafeSlow(size);
+    this.inUse++;
+    this.peakInUse = Math.max(this.peakInUse, this.inUse);
     return buffer;
   }
 
   give(buffer: Buffer): void {
+    this.inUse--;
     this.free.push(buffer);
-    // Keep the largest few; drop the rest to the GC.
+    // The largest first, so a smaller last part reuses a buffer rather than allocating; beyond the peak in
+    // use, the smallest go to the GC.
     this.free.sort((a, b) => b.length - a.length);
-    this.free.length = Math.min(this.free.length, this.maxIdle);
+    this.free.length = Math.min(this.free.length, this.peakInUse);
     if (this.timer) clearTimeout(this.timer);
-    this.timer = setTimeout(() => (this.free = []), IDLE_CLOSE_MS).unref();
+    this.timer = setTimeout(() => {
+      this.free = [];
+      this.peakInUse = this.inUse;
+    }, IDLE_CLOSE_MS).unref();
+  }
+
+  /** Buffers kept for reuse (for tests). */
+  get idle(): number {
+    return this.free.length;
   }
 }

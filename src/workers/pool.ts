@@ -49,7 +49,12 @@ export class PartPool {
       minThreads: 1,
       maxThreads: this.threads,
       concurrentTasksPerWorker: this.partsPerThread,
+      // The worker sizes its memory by it (which parts it holds in memory, which it streams).
+      workerData: { partsPerThread: this.partsPerThread },
       idleTimeout: 30_000,
+      // A worker's garbage is short-lived SDK objects (part bytes live outside the V8 heap): a small young
+      // generation keeps each thread's heap small (measured −17 MiB RSS at the defaults, CPU unchanged).
+      resourceLimits: { maxYoungGenerationSizeMb: 8 },
     });
     return this.started;
   }
