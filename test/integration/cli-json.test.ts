@@ -174,7 +174,9 @@ describe("help and usage", () => {
   it("an unknown command names the commands (exit 2)", async () => {
     const run = await runCli(["foo"]);
     expect(run.code).toBe(2);
-    expect(run.stderr).toMatch(/unknown command "foo": use one of cp, resume, abort, uploads, journals, plan, bench, completion/);
+    expect(run.stderr).toMatch(
+      /unknown command "foo": use one of cp, resume, abort, uploads, journals, plan, bench, completion/,
+    );
   });
 
   it("cp --help: sources include s3:// and -, --keep-on-error is there, --version is not", async () => {
