@@ -31,8 +31,12 @@ export async function strictCliFromStdin(
 
 /** The result object a `--json` run prints last. */
 export function resultOf(run: CliRun): TransferResult {
-  const last = run.stdout.trim().split("\n").pop() ?? "";
-  return JSON.parse(last) as TransferResult;
+  const last = JSON.parse(run.stdout.trim().split("\n").pop() ?? "") as
+    TransferResult | { type: "complete"; result: TransferResult };
+  // The JSON event schema wraps the result in a "complete" event; earlier versions printed it bare.
+  return "result" in last && (last as { type?: string }).type === "complete"
+    ? last.result
+    : (last as TransferResult);
 }
 
 /** A run that succeeded, with the layer's refusals in the message if it did not. */
