@@ -178,7 +178,10 @@ describe("uploads ls/clean and abort against moto", () => {
 });
 
 describe("multipart transfers against moto", () => {
-  it.each(["CRC64NVME", "SHA256", "NONE"])("multipart upload with %s", async (algorithm) => {
+  // Multipart transfers here use no checksum algorithm: moto 5.2 returns no part checksum on UploadPart or in
+  // Complete, and after Complete HEAD gives a value that is not AWS's (a 4-byte value for CRC64NVME, a SHA256
+  // without the "-N" of a composite and not the object's). Checksums are the strict layer's business.
+  it.each(["NONE"])("multipart upload with %s", async (algorithm) => {
     const key = `multi/${algorithm}`;
     const run = await motoCli([
       "cp",
@@ -218,7 +221,14 @@ describe("multipart transfers against moto", () => {
   it("multipart copy (--force-multipart) reproduces the source's layout exactly (HEAD partNumber), ETag equal", async () => {
     const key = "copy/multipart";
     const result = expectSuccess(
-      await motoCli(["cp", `s3://${bucket}/facts/mp`, `s3://${bucket}/${key}`, "--force-multipart"]),
+      await motoCli([
+        "cp",
+        `s3://${bucket}/facts/mp`,
+        `s3://${bucket}/${key}`,
+        "--force-multipart",
+        "--checksum-algorithm",
+        "NONE",
+      ]),
       noProxy,
     );
     expect(result.request).toBe("multipart");
@@ -251,6 +261,8 @@ describe("multipart transfers against moto", () => {
         "--concurrency",
         "1",
         "--force-multipart",
+        "--checksum-algorithm",
+        "NONE",
       ]);
       child.stdout!.on("data", (chunk: Buffer) => {
         if (chunk.toString().includes('"type":"part"')) child.kill("SIGKILL");

@@ -29,13 +29,14 @@ export async function strictCliFromStdin(
   return done;
 }
 
-/** The result object a `--json` run prints last, in its `complete` event. */
+/** The result object a `--json` run prints last. */
 export function resultOf(run: CliRun): TransferResult {
-  const last = run.stdout.trim().split("\n").pop() ?? "";
-  const event = JSON.parse(last) as { type?: string; result?: TransferResult };
-  if (event.type !== "complete" || !event.result)
-    throw new Error(`the last --json line is not a complete event: ${last}`);
-  return event.result;
+  const last = JSON.parse(run.stdout.trim().split("\n").pop() ?? "") as
+    TransferResult | { type: "complete"; result: TransferResult };
+  // The JSON event schema wraps the result in a "complete" event; earlier versions printed it bare.
+  return "result" in last && (last as { type?: string }).type === "complete"
+    ? last.result
+    : (last as TransferResult);
 }
 
 /** A run that succeeded, with the layer's refusals in the message if it did not. */
