@@ -22,6 +22,7 @@ export type ErrorCode =
   | "INTERRUPTED"
   | "JOURNAL"
   | "ENDPOINT_UNREACHABLE"
+  | "STALLED"
   | "TRANSFER_FAILED";
 
 export class S3xferError extends Error {

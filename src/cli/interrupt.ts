@@ -1,8 +1,9 @@
 import { S3xferError } from "../errors.js";
 
 /**
- * Ctrl-C / SIGTERM: the first one asks the transfer to stop cleanly (it stops scheduling and aborts or
- * keeps the upload); a second one exits at once.
+ * Ctrl-C / SIGTERM: the first one asks the transfer to stop cleanly: it starts no more parts, gives the
+ * running ones a few seconds to finish, cancels what is still in flight (a hung server cannot hold it), and
+ * keeps the upload for resume (or aborts it without a journal). A second one exits at once.
  */
 export function interruptSignal(): { signal: AbortSignal; dispose(): void } {
   const controller = new AbortController();
@@ -10,7 +11,9 @@ export function interruptSignal(): { signal: AbortSignal; dispose(): void } {
   const onSignal = (name: NodeJS.Signals) => {
     count++;
     if (count === 1) {
-      process.stderr.write(`\ns3xfer: ${name} received: stopping (press Ctrl-C again to quit at once)\n`);
+      process.stderr.write(
+        `\ns3xfer: ${name} received: stopping within seconds (press Ctrl-C again to quit at once)\n`,
+      );
       controller.abort(new S3xferError("ABORTED", `interrupted by ${name}`, { exitCode: 130 }));
     } else {
       process.exit(130);

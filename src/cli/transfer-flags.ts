@@ -5,6 +5,7 @@ import type { ServerSideEncryption } from "../s3/object-attributes.js";
 import { resolveRetry } from "../engine/retry-policy.js";
 import type { CommonTransferOptions } from "../transfer/options.js";
 import type { ConnectionOptions } from "../s3/client-settings.js";
+import { parseDuration } from "./duration.js";
 import { sizeOption } from "./size-option.js";
 
 /** The flags `cp` takes, named like aws-cli's where the meaning is the same. */
@@ -14,6 +15,7 @@ export interface TransferFlags {
   "force-multipart": boolean;
   concurrency?: number;
   "max-attempts"?: number;
+  "stall-timeout"?: number;
   "checksum-algorithm"?: string;
   "content-md5": boolean;
   "content-type"?: string;
@@ -96,6 +98,7 @@ export function transferFlags<T>(yargs: Argv<T>): Argv<T & TransferFlags> {
       describe: "attempts per part, the first included, before the transfer fails (default 8)",
       coerce: parseMaxAttemptsFlag,
     })
+    .option("stall-timeout", stallTimeoutFlag())
     .option("checksum-algorithm", {
       type: "string",
       describe: "CRC32 | CRC32C | CRC64NVME | SHA1 | SHA256 | NONE (default CRC64NVME)",
@@ -152,6 +155,23 @@ export function transferFlags<T>(yargs: Argv<T>): Argv<T & TransferFlags> {
       default: false,
       describe: "print nothing but errors",
     }) as unknown as Argv<T & TransferFlags>;
+}
+
+/** --stall-timeout: how long a transfer may make no progress before it fails (and is kept for resume). */
+export function stallTimeoutFlag() {
+  return {
+    type: "string" as const,
+    describe:
+      "fail (keeping the upload for resume) after no progress for this long, e.g. 90s, 10m; 0: never " +
+      "(default 3m for an upload, 5m for a copy)",
+    coerce: parseStallTimeoutFlag,
+  };
+}
+
+export function parseStallTimeoutFlag(value: unknown): number {
+  const text = String(value ?? "").trim();
+  if (text === "0") return 0;
+  return parseDuration(text, "--stall-timeout");
 }
 
 export function parseMaxAttemptsFlag(value: unknown): number {
@@ -274,6 +294,7 @@ export function transferOptionsFromFlags(
   if (flags["force-multipart"]) options.forceMultipart = true;
   if (flags.concurrency !== undefined) options.concurrency = flags.concurrency;
   if (flags["max-attempts"] !== undefined) options.retry = { maxAttempts: flags["max-attempts"] };
+  set("stallTimeoutMs", flags["stall-timeout"]);
   set("checksumAlgorithm", flags["checksum-algorithm"] as CommonTransferOptions["checksumAlgorithm"]);
   set("contentType", flags["content-type"]);
   set("contentEncoding", flags["content-encoding"]);

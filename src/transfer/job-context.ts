@@ -14,6 +14,7 @@ import {
   resolveAlgorithm,
   resolveConcurrency,
   resolveSseCustomerKey,
+  resolveStallTimeout,
   type CommonTransferOptions,
 } from "./options.js";
 import { TransferEvents } from "./transfer-events.js";
@@ -37,6 +38,8 @@ export interface TransferContext {
   algorithm: ChecksumAlgorithm | null;
   retry: RetryPolicy;
   idleTimeoutMs: number;
+  /** The parts' no-progress deadline (0: none). */
+  stallTimeoutMs: number;
   events: TransferEvents;
   runner: JobRunner;
   concurrency: AdaptiveConcurrency;
@@ -104,6 +107,7 @@ export function createContext(
     algorithm: validated.algorithm,
     retry: validated.retry,
     idleTimeoutMs,
+    stallTimeoutMs: resolveStallTimeout(options.stallTimeoutMs, operation),
     events: new TransferEvents(options),
     runner,
     concurrency: new AdaptiveConcurrency(validated.maxConcurrency),
