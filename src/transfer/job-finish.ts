@@ -121,11 +121,20 @@ export async function finishMultipart(
       ...(journal ? { journalPath: journal.path } : {}),
     });
     source.afterVerify?.(result);
-    await journal?.completed({
-      etag: result.etag,
-      ...(result.versionId ? { versionId: result.versionId } : {}),
-      result,
-    });
+    try {
+      await journal?.completed({
+        etag: result.etag,
+        ...(result.versionId ? { versionId: result.versionId } : {}),
+        result,
+      });
+    } catch (error) {
+      // The object is there and verified: that stays the result. The journal still looks unfinished, and
+      // resume recognises the completed upload and closes it.
+      result.notes.push(
+        `the journal ${journal!.path} could not record the completion (${(error as Error).message}); ` +
+          `once there is space, "s3xfer resume s3://${f.location.bucket}/${f.location.key}" closes it`,
+      );
+    }
     return result;
   } catch (error) {
     // The object was completed but is not what was sent: the journal records the completion (there is no
