@@ -21,6 +21,8 @@ export type ErrorCode =
   | "ABORTED"
   | "INTERRUPTED"
   | "JOURNAL"
+  | "TRANSFER_RUNNING"
+  | "NOTHING_TO_RESUME"
   | "ENDPOINT_UNREACHABLE"
   | "STALLED"
   | "TRANSFER_FAILED";

@@ -7,6 +7,7 @@ import { abortCommand } from "./commands/abort.js";
 import { cpCommand } from "./commands/cp.js";
 import { resumeCommand } from "./commands/resume.js";
 import { uploadsCommand } from "./commands/uploads.js";
+import { journalsCommand } from "./commands/journals.js";
 import { planCommand } from "./commands/plan.js";
 import { EXIT } from "./exit-codes.js";
 import { reportError } from "./report-error.js";
@@ -40,6 +41,7 @@ cli = cpCommand(cli);
 cli = resumeCommand(cli);
 cli = abortCommand(cli);
 cli = uploadsCommand(cli);
+cli = journalsCommand(cli);
 cli = planCommand(cli);
 cli = benchCommand(cli);
 

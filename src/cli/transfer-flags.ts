@@ -42,6 +42,7 @@ export interface TransferFlags {
   /** A path, or false for --no-journal. */
   journal?: string | boolean;
   "keep-on-error": boolean;
+  "keep-journal": boolean;
   json: boolean;
   quiet: boolean;
   debug: boolean;
@@ -154,6 +155,16 @@ export function transferFlags<T>(yargs: Argv<T>): Argv<T & TransferFlags> {
       type: "boolean",
       default: false,
       describe: "print nothing but errors",
+    })
+    .option("journal", {
+      type: "string",
+      describe:
+        "where to journal a multipart transfer (default: under $XDG_STATE_HOME/s3xfer); --no-journal for none (not resumable)",
+    })
+    .option("keep-journal", {
+      type: "boolean",
+      default: false,
+      describe: "keep the journal of a completed, verified transfer (by default it is removed)",
     }) as unknown as Argv<T & TransferFlags>;
 }
 
@@ -319,5 +330,6 @@ export function transferOptionsFromFlags(
   if (flags.journal === false) options.journal = false;
   else if (typeof flags.journal === "string") options.journal = flags.journal;
   if (flags["keep-on-error"]) options.keepOnError = true;
+  if (flags["keep-journal"]) options.keepJournal = true;
   return options;
 }

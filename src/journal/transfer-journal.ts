@@ -15,6 +15,7 @@ import {
 } from "./format.js";
 import { JournalFile } from "./journal-file.js";
 import { defaultJournalPath } from "./location.js";
+import { TransferLock } from "./transfer-lock.js";
 
 export class TransferJournal {
   private constructor(private readonly file: JournalFile) {}
@@ -24,25 +25,34 @@ export class TransferJournal {
   }
 
   /**
-   * Where a new transfer to this destination journals (undefined: no journal), refusing to start over an
-   * unfinished transfer to the same destination: its upload is still on the server and would be orphaned.
+   * Where a new transfer to this destination journals (undefined: no journal), with the transfer's lock
+   * taken: refuses while another process runs a transfer to it, and refuses to start over an unfinished
+   * transfer to the same destination (its upload is still on the server and would be orphaned).
    */
-  static async pathForNew(
+  static async claimForNew(
     destination: { bucket: string; key: string },
     journal: string | false | undefined,
-  ): Promise<string | undefined> {
+  ): Promise<{ path: string; lock: TransferLock } | undefined> {
     if (journal === false) return undefined;
     const path = journal ?? defaultJournalPath(destination.bucket, destination.key);
+    const url = `s3://${destination.bucket}/${destination.key}`;
+    const lock = await TransferLock.acquire(path, url);
     const existing = await JournalFile.read(path).catch(() => undefined);
     if (existing && !existing.end) {
-      const url = `s3://${destination.bucket}/${destination.key}`;
+      await lock.release();
       throw new UsageError(
         "USAGE",
         `an unfinished transfer to ${url} is recorded in ${path}: ` +
-          `finish it with "s3xfer resume ${url}" or drop it with "s3xfer abort ${url}"`,
+          `finish it with "s3xfer resume ${url}", start over with "s3xfer resume --restart ${url}", ` +
+          `or drop it with "s3xfer abort ${url}"`,
       );
     }
-    return path;
+    return { path, lock };
+  }
+
+  /** Takes the lock of a recorded transfer (resume, abort): refuses while another process runs it. */
+  static claim(path: string, destination: string): Promise<TransferLock> {
+    return TransferLock.acquire(path, destination);
   }
 
   /** Reads a journal for resume or abort; a missing or damaged file is the caller's input problem. */
@@ -98,6 +108,11 @@ export class TransferJournal {
   /** Keeps the transfer resumable: everything written so far is made durable and the file closed. */
   async keep(): Promise<void> {
     await this.file.close();
+  }
+
+  /** Removes a finished transfer's journal (completed and verified: nothing more to do with it). */
+  async remove(): Promise<void> {
+    await rm(this.path, { force: true });
   }
 
   /** Removes the journal of a transfer that never created an upload: there is nothing to resume. */

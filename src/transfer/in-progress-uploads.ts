@@ -84,25 +84,38 @@ export async function cleanUploads(
   if (!options.dryRun) {
     const client = createMainClient(options);
     try {
-      for (const upload of old) {
-        const abort = await abortUpload({ client, bucket, key: upload.key }, upload.uploadId);
-        if (!abort.aborted)
-          throw explainS3Error(
-            abort.error,
-            { bucket, key: upload.key, uploadId: upload.uploadId },
-            "aborting",
-          );
-        if (upload.journal)
-          await TransferJournal.finishAt(upload.journal, {
-            type: "aborted",
-            reason: "aborted by uploads clean",
-          });
+      for (const upload of [...old]) {
+        // A transfer another process is running now is not an orphan, however old its upload is.
+        const lock = upload.journal
+          ? await TransferJournal.claim(upload.journal, `s3://${bucket}/${upload.key}`).catch(() => undefined)
+          : undefined;
+        if (upload.journal && !lock) {
+          old.splice(old.indexOf(upload), 1);
+          kept.push(upload);
+          continue;
+        }
+        try {
+          await abortOne(client, bucket, upload);
+        } finally {
+          await lock?.release();
+        }
       }
     } finally {
       if (!options.client) client.destroy();
     }
   }
   return { aborted: old, kept };
+}
+
+async function abortOne(client: S3Client, bucket: string, upload: InProgressUpload): Promise<void> {
+  const abort = await abortUpload({ client, bucket, key: upload.key }, upload.uploadId);
+  if (!abort.aborted)
+    throw explainS3Error(abort.error, { bucket, key: upload.key, uploadId: upload.uploadId }, "aborting");
+  if (upload.journal)
+    await TransferJournal.finishAt(upload.journal, {
+      type: "aborted",
+      reason: "aborted by uploads clean",
+    });
 }
 
 /**
@@ -138,6 +151,22 @@ export async function abortTransfer(
     const journal = await TransferJournal.read(path).catch(() => undefined);
     if (journal && !journal.end && journal.header.uploadId === uploadId) journalPath = path;
   }
+  // Never pull an upload from under the process that is running it.
+  const lock = journalPath ? await TransferJournal.claim(journalPath, `s3://${bucket}/${key}`) : undefined;
+  try {
+    await abortAndRecord(connection, endpoint, { bucket, key, uploadId }, journalPath);
+  } finally {
+    await lock?.release();
+  }
+  return { bucket, key, uploadId };
+}
+
+async function abortAndRecord(
+  connection: ConnectionOptions,
+  endpoint: string | undefined,
+  { bucket, key, uploadId }: { bucket: string; key: string; uploadId: string },
+  journalPath: string | undefined,
+): Promise<void> {
   // A journal remembers the endpoint its upload lives on.
   const client = createMainClient(
     connection.endpoint || connection.client || !endpoint ? connection : { ...connection, endpoint },
@@ -159,5 +188,4 @@ export async function abortTransfer(
   }
   if (journalPath)
     await TransferJournal.finishAt(journalPath, { type: "aborted", reason: "aborted by s3xfer abort" });
-  return { bucket, key, uploadId };
 }

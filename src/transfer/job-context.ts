@@ -45,7 +45,9 @@ export interface TransferContext {
   concurrency: AdaptiveConcurrency;
   notes: string[];
   taskBase(): Promise<TaskBase>;
-  /** Lets go of the clients and threads this context made (not a caller's client). */
+  /** Something to let go of when the transfer ends (the transfer's lock). */
+  hold(resource: { release(): Promise<void> }): void;
+  /** Lets go of the clients, threads and locks this context holds (not a caller's client). */
   dispose(): Promise<void>;
 }
 
@@ -98,6 +100,7 @@ export function createContext(
       ...(options.threads ? { threads: options.threads } : {}),
     });
   let disposed = false;
+  const held: { release(): Promise<void> }[] = [];
   return {
     operation,
     options,
@@ -119,9 +122,11 @@ export function createContext(
       ownership,
       idleTimeoutMs,
     }),
+    hold: (resource) => void held.push(resource),
     dispose: async () => {
       if (disposed) return;
       disposed = true;
+      for (const resource of held) await resource.release().catch(() => undefined);
       await runner.destroy();
       if (!options.client) {
         client.destroy();

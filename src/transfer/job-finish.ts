@@ -121,19 +121,30 @@ export async function finishMultipart(
       ...(journal ? { journalPath: journal.path } : {}),
     });
     source.afterVerify?.(result);
-    try {
-      await journal?.completed({
-        etag: result.etag,
-        ...(result.versionId ? { versionId: result.versionId } : {}),
-        result,
-      });
-    } catch (error) {
-      // The object is there and verified: that stays the result. The journal still looks unfinished, and
-      // resume recognises the completed upload and closes it.
-      result.notes.push(
-        `the journal ${journal!.path} could not record the completion (${(error as Error).message}); ` +
-          `once there is space, "s3xfer resume s3://${f.location.bucket}/${f.location.key}" closes it`,
-      );
+    if (journal) {
+      // Done and checked: the journal has nothing more to offer, unless asked to keep it (or nothing could
+      // be checked, when `resume` can look at the object again).
+      const remove = !context.options.keepJournal && !verified.unavailable;
+      try {
+        await journal.completed({
+          etag: result.etag,
+          ...(result.versionId ? { versionId: result.versionId } : {}),
+          result,
+        });
+      } catch (error) {
+        // A full disk: the object is there and verified, and that stays the result. A journal that is kept
+        // still looks unfinished; resume recognises the completed upload and closes it.
+        if (!remove) {
+          result.notes.push(
+            `the journal ${journal.path} could not record the completion (${(error as Error).message}); ` +
+              `once there is space, "s3xfer resume s3://${f.location.bucket}/${f.location.key}" closes it`,
+          );
+        }
+      }
+      if (remove) {
+        await journal.remove();
+        delete result.journalPath;
+      }
     }
     return result;
   } catch (error) {

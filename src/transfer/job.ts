@@ -94,8 +94,10 @@ async function beginJournal(
 ): Promise<TransferJournal | undefined> {
   const { options, target } = context;
   if (!source.journalValues) return undefined;
-  const path = await TransferJournal.pathForNew(target, options.journal);
-  if (!path) return undefined;
+  const claimed = await TransferJournal.claimForNew(target, options.journal);
+  if (!claimed) return undefined;
+  context.hold(claimed.lock);
+  const { path } = claimed;
   const endpoint = options.endpoint ?? endpointFromEnvironment();
   const header = buildHeader({
     operation: context.operation,

@@ -43,6 +43,11 @@ export interface CommonTransferOptions extends ConnectionOptions, EventOptions, 
    * or false for none. A transfer without a journal cannot be resumed.
    */
   journal?: string | false;
+  /**
+   * Keep the journal of a transfer that completed and was verified. By default it is removed: a nightly job
+   * would otherwise collect one per night per key (`s3xfer journals prune` cleans up the rest).
+   */
+  keepJournal?: boolean;
   retry?: Partial<RetryPolicy>;
   /** Cancel and retry a request that has sent or received nothing for this long (default 120 s). */
   idleTimeoutMs?: number;

@@ -3,7 +3,10 @@
  * entered with the journal. The source is rebuilt from what the journal recorded and refuses if it changed;
  * the job asks the server which parts it has and the source judges them; only what is missing is sent.
  */
-import { UsageError } from "../errors.js";
+import { TransferError, UsageError } from "../errors.js";
+import { classifyError } from "../s3/error-class.js";
+import { headObject } from "../s3/object-requests.js";
+import { unquote } from "./verify.js";
 import { createMainClient, type ConnectionOptions } from "../s3/client-settings.js";
 import { explainS3Error } from "../s3/error-explain.js";
 import type { JournalHeader, ParsedJournal } from "../journal/format.js";
@@ -37,6 +40,8 @@ export interface ResumeOptions extends ConnectionOptions, EventOptions {
   sourceSseCustomerKey?: Uint8Array | string;
   /** Abort the recorded upload and start the transfer over (when the source changed or the upload is gone). */
   restart?: boolean;
+  /** Keep the journal once the transfer completed and was verified (by default it is removed). */
+  keepJournal?: boolean;
   limits?: CommonTransferOptions["limits"];
 }
 
@@ -68,33 +73,86 @@ export async function resume(
   /** @internal stand-ins for tests (the worker pool) */
   services: ContextServices = {},
 ): Promise<TransferResult> {
-  const journal = await TransferJournal.read(journalPath);
-  const { header } = journal;
-  if (journal.end?.type === "completed") {
-    const result = journal.end.result as TransferResult | undefined;
-    if (!result)
+  // One process per transfer: taken before the journal is read, so nothing below races another run.
+  const lock = await TransferJournal.claim(journalPath, `the transfer in ${journalPath}`);
+  // Released here unless handed to the job, which releases it when the transfer ends.
+  let handedOver = false;
+  try {
+    const journal = await TransferJournal.read(journalPath);
+    const { header } = journal;
+    const common = recordedOptions(header, options);
+    if (journal.end?.type === "completed")
+      return await alreadyCompleted(journalPath, journal, common, options);
+    if (journal.end?.type === "aborted") {
       throw new UsageError(
         "USAGE",
-        `the transfer in ${journalPath} has completed; there is nothing to resume`,
+        `the transfer in ${journalPath} was aborted (${journal.end.reason ?? "no reason recorded"}); there is nothing to resume: start it again with s3xfer cp`,
       );
-    options.onEvent?.({ type: "note", message: "this transfer had already completed" });
-    options.onEvent?.({ type: "complete", result });
-    return result;
+    }
+    if (options.restart) {
+      // The fresh transfer takes the lock itself.
+      await lock.release();
+      handedOver = true;
+      return await restart(journalPath, header, common, options, services);
+    }
+    checkSseKey(header, options);
+    const context = createContext(header.operation, common, {}, services);
+    context.hold(lock);
+    handedOver = true;
+    return await runJob(context, () => SOURCE_FROM_JOURNAL[header.source.kind](context, header, options), {
+      journalPath,
+      journal,
+    });
+  } finally {
+    if (!handedOver) await lock.release();
   }
-  if (journal.end?.type === "aborted") {
-    throw new UsageError(
-      "USAGE",
-      `the transfer in ${journalPath} was aborted (${journal.end.reason ?? "no reason recorded"}); there is nothing to resume: start it again with s3xfer cp`,
+}
+
+/**
+ * A journal that says `completed` is reported as done only if the object is still the one it recorded
+ * (size, ETag, version): a backup job must never be told a backup exists when it does not.
+ */
+async function alreadyCompleted(
+  journalPath: string,
+  journal: ParsedJournal,
+  common: CommonTransferOptions,
+  options: ResumeOptions,
+): Promise<TransferResult> {
+  const end = journal.end!;
+  const recorded = end.result as TransferResult | undefined;
+  const { bucket, key } = journal.header.destination;
+  const url = `s3://${bucket}/${key}`;
+  const client = createMainClient(common);
+  let head;
+  try {
+    head = await headObject({ client, bucket, key }).catch((error: unknown) => {
+      if (classifyError(error).httpStatus === 404) return undefined;
+      throw explainS3Error(error, { bucket, key }, "checking the completed object");
+    });
+  } finally {
+    if (!common.client) client.destroy();
+  }
+  const size = recorded?.size ?? journal.header.plan.objectSize;
+  const etag = unquote(recorded?.etag ?? end.etag);
+  const what = !head
+    ? "is gone"
+    : head.ContentLength !== size || (etag && unquote(head.ETag) !== etag)
+      ? `is a different object now (size ${head.ContentLength}, ETag ${unquote(head.ETag)}; recorded ${size}, ${etag})`
+      : undefined;
+  if (what || !recorded) {
+    throw new TransferError(
+      "NOTHING_TO_RESUME",
+      `the last recorded transfer to ${url} completed at ${end.at}, but the object ${what ?? "has no recorded result"}; nothing to resume: ` +
+        `run the transfer again (journal ${journalPath})`,
+      { bucket, key },
+      { journalPath },
     );
   }
-  const common = recordedOptions(header, options);
-  if (options.restart) return restart(journalPath, header, common, options, services);
-  checkSseKey(header, options);
-  const context = createContext(header.operation, common, {}, services);
-  return runJob(context, () => SOURCE_FROM_JOURNAL[header.source.kind](context, header, options), {
-    journalPath,
-    journal: journal satisfies ParsedJournal,
-  });
+  const message = `this transfer had already completed at ${end.at}; the object is still the one it recorded (size, ETag)`;
+  const result = { ...recorded, notes: [...recorded.notes, message] };
+  options.onEvent?.({ type: "note", message });
+  options.onEvent?.({ type: "complete", result });
+  return result;
 }
 
 /** The transfer's options as the first run had them (from the journal), with this run's connection. */

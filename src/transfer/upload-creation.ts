@@ -4,10 +4,13 @@
  * of this key started since the first attempt are listed: the newest is adopted, any other aborted.
  */
 import { backoffDelay, sleep } from "../engine/backoff.js";
-import { classifyError } from "../s3/error-class.js";
+import { classifyError, isUnreachable } from "../s3/error-class.js";
 import { abortUpload, createUpload, uploadsOfKeySince } from "../s3/multipart-requests.js";
 import type { ObjectAttributes } from "../s3/object-attributes.js";
 import type { TransferContext } from "./job-context.js";
+
+/** Attempts at an endpoint that has never answered at all (as for parts, see run-parts). */
+const UNREACHABLE_ATTEMPTS = 4;
 
 /** How far the server's clock may be behind ours when telling which uploads were started by this attempt. */
 const CLOCK_SKEW_MS = 60_000;
@@ -27,6 +30,13 @@ export async function createUploadWithoutOrphans(
     } catch (error) {
       const info = classifyError(error);
       if (!info.retryable) throw error;
+      if (isUnreachable(info)) {
+        // The request never reached a server (refused, no such host): nothing can have been created, and an
+        // endpoint that never answered is most likely the wrong one — give up after a few tries.
+        if (attempt >= Math.min(context.retry.maxAttempts, UNREACHABLE_ATTEMPTS)) throw error;
+        await sleep(backoffDelay(attempt, context.retry.baseDelayMs, context.retry.maxDelayMs), signal);
+        continue;
+      }
       const adopted = await adoptStartedSince(
         context,
         firstAttemptAt,

@@ -56,7 +56,7 @@ describe("the transfer job", () => {
     s3.onRequest = async (command) => {
       if (command === "CreateMultipartUpload") journalAtCreate = await readFile(path, "utf8");
     };
-    const result = await upload(options(s3), { runner: s3.runner() });
+    const result = await upload(options(s3, { keepJournal: true }), { runner: s3.runner() });
     expect(journalAtCreate).toBeDefined();
     expect(JSON.parse(journalAtCreate!.trim()).type).toBe("header");
     const journal = await journalLines(path);
@@ -96,6 +96,58 @@ describe("the transfer job", () => {
       expect(s3.objects.get("k")!.body.equals(data)).toBe(true);
     },
   );
+
+  it("removes the journal of a completed, verified transfer unless asked to keep it", async () => {
+    const s3 = new MemoryS3({ awsChecksums: true });
+    const result = await upload(options(s3), { runner: s3.runner() });
+    expect(existsSync(join(dir, "journal.jsonl"))).toBe(false);
+    expect(result.journalPath).toBeUndefined();
+    const kept = await upload(options(s3, { keepJournal: true, key: "k2" }), { runner: s3.runner() });
+    expect(kept.journalPath).toBe(join(dir, "journal.jsonl"));
+    expect((await journalLines(kept.journalPath!)).end?.type).toBe("completed");
+  });
+
+  it("reports a completed journal as done only while the object is still the one it recorded", async () => {
+    const s3 = new MemoryS3({ awsChecksums: true });
+    const path = join(dir, "journal.jsonl");
+    await upload(options(s3, { keepJournal: true }), { runner: s3.runner() });
+    const again = await resume(path, { client: s3.client() }, { runner: s3.runner() });
+    expect(again.notes.join("\n")).toMatch(/already completed .*still the one it recorded/);
+    s3.objects.delete("k");
+    const error = (await resume(path, { client: s3.client() }, { runner: s3.runner() }).catch(
+      (e: unknown) => e,
+    )) as TransferError;
+    expect(error.code).toBe("NOTHING_TO_RESUME");
+    expect(error.message).toMatch(/but the object is gone; nothing to resume/);
+    expect(error.exitCode).toBe(1);
+  });
+
+  it("lets only one process run a transfer: a second claim on the journal is refused with the owner's pid", async () => {
+    const s3 = new MemoryS3({ awsChecksums: true });
+    const path = join(dir, "journal.jsonl");
+    s3.faults = [
+      (command, input) =>
+        command === "UploadPart" && input.PartNumber === 2 ? new S3Fault("AccessDenied", 403) : undefined,
+    ];
+    await upload(options(s3, { keepOnError: true }), { runner: s3.runner() }).catch(() => undefined);
+    s3.faults = [];
+    let second: unknown;
+    s3.onRequest = async (command) => {
+      // While the first resume runs, a second one (and a new upload to the same key) must refuse at once.
+      if (command === "ListParts" && second === undefined) {
+        second = await resume(path, { client: s3.client() }, { runner: s3.runner() }).catch(
+          (e: unknown) => e,
+        );
+        const third = await upload(options(s3), { runner: s3.runner() }).catch((e: unknown) => e);
+        expect((third as TransferError).message).toMatch(new RegExp(`being run by pid ${process.pid}`));
+      }
+    };
+    const first = await resume(path, { client: s3.client() }, { runner: s3.runner() });
+    expect(first.partsSent).toBe(1);
+    expect((second as TransferError).code).toBe("TRANSFER_RUNNING");
+    expect((second as TransferError).exitCode).toBe(2);
+    expect((second as TransferError).message).toMatch(new RegExp(`being run by pid ${process.pid}`));
+  });
 
   it("leaves part checksums out of Complete only for a server that never acknowledged one", async () => {
     const s3 = new MemoryS3({ awsChecksums: false });
@@ -202,7 +254,7 @@ describe("the transfer job", () => {
   it("recognises an upload that completed just before the crash", async () => {
     const s3 = new MemoryS3({ awsChecksums: true });
     const path = join(dir, "journal.jsonl");
-    await upload(options(s3), { runner: s3.runner() });
+    await upload(options(s3, { keepJournal: true }), { runner: s3.runner() });
     // As if the process died after Complete, before the journal's `completed` line.
     const text = await readFile(path, "utf8");
     await writeFile(path, `${text.trimEnd().split("\n").slice(0, -1).join("\n")}\n`);

@@ -21,6 +21,7 @@ interface ResumeArgs extends ConnectionFlags {
   "sse-c-key"?: string;
   "sse-c-copy-source-key"?: string;
   "keep-on-error": boolean;
+  "keep-journal": boolean;
   progress: boolean;
   json: boolean;
   quiet: boolean;
@@ -58,6 +59,11 @@ export function resumeCommand(yargs: Argv): Argv {
           })
           .option("sse-c-copy-source-key", { type: "string", describe: "the SSE-C key of a copy's source" })
           .option("keep-on-error", { type: "boolean", default: false })
+          .option("keep-journal", {
+            type: "boolean",
+            default: false,
+            describe: "keep the journal once the transfer completed and was verified",
+          })
           .option("progress", { type: "boolean", default: true })
           .option("json", { type: "boolean", default: false })
           .option("quiet", { type: "boolean", default: false }),
@@ -82,6 +88,7 @@ export function resumeCommand(yargs: Argv): Argv {
           restart: args.restart,
           keepForResume: true,
           ...(args["keep-on-error"] ? { keepOnError: true } : {}),
+          ...(args["keep-journal"] ? { keepJournal: true } : {}),
           signal: interrupt.signal,
           onEvent: display.onEvent,
         });
