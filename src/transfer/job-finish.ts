@@ -134,6 +134,7 @@ export async function finishMultipart(
       } catch (error) {
         // A full disk: the object is there and verified, and that stays the result. A journal that is kept
         // still looks unfinished; resume recognises the completed upload and closes it.
+        await journal.keep();
         if (!remove) {
           result.notes.push(
             `the journal ${journal.path} could not record the completion (${(error as Error).message}); ` +
