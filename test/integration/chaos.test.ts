@@ -22,7 +22,11 @@ import { createTestBucket, emptyAndDeleteBucket, testClient } from "../support/l
 import { downloadedSha256, randomFile, scratchDir } from "../support/objects.js";
 import { ownS3, type OwnS3 } from "../support/own-s3.js";
 
-const SIZE = 40 * MiB;
+const SIZE = 25 * MiB;
+/** For the full-disk cases: 16 parts, so the journal outgrows its page midway (with PADDING in its header). */
+const BIG_SIZE = 80 * MiB;
+/** S3 allows 2 KB of metadata; the journal's header records it, which brings its first page near full. */
+const PADDING = ["--metadata", `pad=${"x".repeat(1_900)}`];
 const PART = "5MiB";
 
 let s3: OwnS3;
@@ -32,6 +36,8 @@ let scratch: Awaited<ReturnType<typeof scratchDir>>;
 let stateHome: string;
 let file: string;
 let fileSha: string;
+let big: string;
+let bigSha: string;
 let proxy: FaultProxy;
 const credentials = () => ({ accessKeyId: s3.env.accessKeyId, secretAccessKey: s3.env.secretAccessKey });
 
@@ -43,6 +49,8 @@ beforeAll(async () => {
   stateHome = await mkdtemp(join(tmpdir(), "s3xfer-chaos-state-"));
   file = join(scratch.dir, "source.bin");
   fileSha = await randomFile(file, SIZE);
+  big = join(scratch.dir, "big.bin");
+  bigSha = await randomFile(big, BIG_SIZE);
   // The copy rounds' source, multipart like the file's uploads.
   await upload({ ...direct(), source: file, bucket, key: "copy-source", partSize: 5 * MiB });
   proxy = await startFaultProxy({ target: s3.env.endpoint, seed: 11 });
@@ -70,9 +78,10 @@ function journalOf(key: string): string {
 
 interface Running {
   child: ReturnType<typeof startCli>["child"];
-  done: Promise<CliRun>;
-  /** Resolves when the run has reported `n` finished parts (never, if it does not get there). */
+  done: Promise<CliRun>; /** Resolves when the run has reported `n` finished parts (never, if it does not get there). */
   parts(n: number): Promise<void>;
+  /** Resolves when the transfer has started (its start event): the process is up, the plan made. */
+  started: Promise<void>;
   startedAt: number;
 }
 
@@ -86,16 +95,22 @@ function cli(args: string[], endpoint = s3.env.endpoint, env: NodeJS.ProcessEnv 
   let seen = 0;
   const waiting: { n: number; resolve(): void }[] = [];
   let buffer = "";
+  let onStart = () => {};
+  const startSeen = new Promise<void>((resolve) => (onStart = resolve));
   started.child.stdout!.on("data", (d: Buffer) => {
     buffer += d.toString();
     const lines = buffer.split("\n");
     buffer = lines.pop()!;
-    for (const line of lines) if (line.includes('"type":"part"')) seen++;
+    for (const line of lines) {
+      if (line.includes('"type":"part"')) seen++;
+      if (line.includes('"type":"start"')) onStart();
+    }
     for (const w of waiting.filter((w) => seen >= w.n)) w.resolve();
   });
   return {
     ...started,
     startedAt: performance.now(),
+    started: startSeen,
     parts: (n) =>
       new Promise<void>((resolve) => {
         if (seen >= n) resolve();
@@ -350,14 +365,12 @@ const isRoot = process.getuid?.() === 0;
 
 describe.skipIf(!isRoot)("the journal's disk fills up (issue 11, item 10)", () => {
   it("mid-transfer: stops, keeps the upload, says to free space and resume; resume finishes it", async () => {
-    // One page left: the header and the first parts fit, the page after does not (32 parts, ~200 B each).
-    const big = join(scratch.dir, "160MiB.bin");
-    const bigSha = await randomFile(big, 160 * MiB);
+    // One page left: the padded header and about 13 part lines (~120 B each) fit, the next page does not.
     const disk = await smallDisk(4096);
     const key = "disk-full";
     const journal = join(disk.dir, "journal.jsonl");
     try {
-      const run = await ended(cli(cpArgs(big, key, ["--journal", journal])), 180_000);
+      const run = await ended(cli(cpArgs(big, key, ["--journal", journal, ...PADDING])), 180_000);
       expect(run.code).toBe(1);
       expect(hasStackTrace(run.stderr)).toBe(false);
       expect(run.stderr).toMatch(
@@ -372,12 +385,11 @@ describe.skipIf(!isRoot)("the journal's disk fills up (issue 11, item 10)", () =
       await rm(disk.filler);
       const resumed = await ended(cli(["resume", journal, "--json"]), 180_000);
       expect(resumed.code, resumed.stderr).toBe(0);
-      expect(jsonResult(resumed)?.size).toBe(160 * MiB);
+      expect(jsonResult(resumed)?.size).toBe(BIG_SIZE);
       expect((await downloadedSha256(client, bucket, key)).sha256).toBe(bigSha);
       expect(await openUploads(key)).toEqual([]);
     } finally {
       await disk.release();
-      await rm(big, { force: true });
     }
   });
 
@@ -434,6 +446,7 @@ interface Counts {
   diskFull: number;
   proxyFaults: number;
   lockRefusals: number;
+  raceLost: number;
   falseClaims: number;
   orphans: number;
   present: number;
@@ -460,12 +473,19 @@ describe("chaos rounds", () => {
         }
         rounds.push(...pass);
       }
-      // How long one clean run takes here: kill moments are drawn within it.
-      const t0 = performance.now();
-      const calibration = await ended(cli(cpArgs(file, "calibrate")), 120_000);
-      expect(calibration.code, calibration.stderr).toBe(0);
-      const full = performance.now() - t0;
-
+      // How long one clean run takes here (the second, warm one): kill moments are drawn within it, and
+      // server faults within its transfer time (after the start event).
+      let full = 0;
+      let transfer = 0;
+      for (let i = 0; i < 2; i++) {
+        const run = cli(cpArgs(file, `calibrate-${i}`));
+        let startedAt = 0;
+        void run.started.then(() => (startedAt = performance.now()));
+        const calibration = await ended(run, 120_000);
+        expect(calibration.code, calibration.stderr).toBe(0);
+        full = performance.now() - run.startedAt;
+        transfer = performance.now() - startedAt;
+      }
       const counts: Counts = {
         rounds: 0,
         runs: 0,
@@ -475,6 +495,7 @@ describe("chaos rounds", () => {
         diskFull: 0,
         proxyFaults: 0,
         lockRefusals: 0,
+        raceLost: 0,
         falseClaims: 0,
         orphans: 0,
         present: 0,
@@ -489,16 +510,16 @@ describe("chaos rounds", () => {
         const key = `round-${index}-${scenario}`;
         const label = `seed ${seed} round ${index} (${scenario})`;
         try {
-          const { runs, journal } = await playRound(scenario, key, random, full, counts);
+          const { runs, journal, source } = await playRound(
+            scenario,
+            key,
+            random,
+            { full, transfer },
+            counts,
+          );
           counts.rounds++;
           counts.runs += runs.length;
-          const outcome = await checkRound(
-            client,
-            { bucket, key },
-            { sha256: fileSha, size: SIZE },
-            runs,
-            journal,
-          );
+          const outcome = await checkRound(client, { bucket, key }, source, runs, journal);
           counts.falseClaims += outcome.falseClaims;
           counts.orphans += outcome.orphans;
           if (outcome.present) counts.present++;
@@ -513,11 +534,12 @@ describe("chaos rounds", () => {
         }
       }
       console.log(
-        `chaos (CHAOS_SEED=${seed}, CHAOS_ROUNDS=${passes}, one clean run ${Math.round(full)} ms): ` +
+        `chaos (CHAOS_SEED=${seed}, CHAOS_ROUNDS=${passes}, one clean run ${Math.round(full)} ms, ` +
+          `${Math.round(transfer)} ms of it transferring): ` +
           `${counts.rounds} rounds, ${counts.runs} CLI runs, ${counts.cliKills} CLI kill -9, ` +
           `${counts.serverCrashes} radosgw crashes, ${counts.serverFreezes} radosgw freezes, ` +
           `${counts.diskFull} journal disks full, ${counts.proxyFaults} proxy faults injected, ` +
-          `${counts.lockRefusals} lock refusals, false claims ${counts.falseClaims}, orphans ${counts.orphans}, ` +
+          `${counts.lockRefusals} lock refusals, ${counts.raceLost} races lost to a run that had finished, false claims ${counts.falseClaims}, orphans ${counts.orphans}, ` +
           `bytes identical ${counts.identical}/${counts.present} (absent ${counts.absent})`,
       );
       expect(failures).toEqual([]);
@@ -533,22 +555,26 @@ async function playRound(
   scenario: Scenario,
   key: string,
   random: () => number,
-  full: number,
+  timing: { full: number; transfer: number },
   counts: Counts,
-): Promise<{ runs: CliRun[]; journal: string }> {
+): Promise<{ runs: CliRun[]; journal: string; source: { sha256: string; size: number } }> {
   const runs: CliRun[] = [];
   let journal = journalOf(key);
   let resumeArgs: string[] = [];
-  const copySource = `s3://${bucket}/copy-source`;
-  const source = scenario.endsWith("copy") ? copySource : file;
-  const extra = scenario.endsWith("copy") ? ["--force-multipart"] : [];
-  const at = () => Math.floor(50 + random() * full);
+  let source = { sha256: fileSha, size: SIZE };
+  const from = scenario.endsWith("copy") ? `s3://${bucket}/copy-source` : file;
+  const extra = scenario.endsWith("copy") ? ["--force-multipart"] : []; // A moment in the whole run (the CLI may be killed before it even has a journal), or in its transfer.
+  const at = () => Math.floor(50 + random() * timing.full);
+  const during = async (run: Running) => {
+    await Promise.race([run.started, run.done]);
+    await sleep(Math.floor(random() * timing.transfer));
+  };
   const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
   switch (scenario) {
     case "kill-cli-upload":
     case "kill-cli-copy": {
-      const run = cli(cpArgs(source, key, extra));
+      const run = cli(cpArgs(from, key, extra));
       const timer = setTimeout(() => run.child.kill("SIGKILL"), at());
       const result = await ended(run, 180_000);
       clearTimeout(timer);
@@ -558,8 +584,8 @@ async function playRound(
     }
     case "crash-rgw-upload":
     case "crash-rgw-copy": {
-      const run = cli(cpArgs(source, key, [...extra, "--max-attempts", "4"]));
-      await sleep(at());
+      const run = cli(cpArgs(from, key, [...extra, "--max-attempts", "4"]));
+      await during(run);
       await s3.crash();
       counts.serverCrashes++;
       // Down for a while: the transfer may give up, or be retrying when the server comes back.
@@ -570,7 +596,7 @@ async function playRound(
     }
     case "freeze-rgw": {
       const run = cli(cpArgs(file, key, ["--stall-timeout", "8s"]));
-      await sleep(at());
+      await during(run);
       await s3.freeze();
       counts.serverFreezes++;
       // Sometimes shorter than the stall timeout (the transfer carries on), sometimes longer (it gives up).
@@ -580,19 +606,17 @@ async function playRound(
       break;
     }
     case "journal-disk-full": {
-      const disk = await smallDisk(random() < 0.5 ? 0 : 1024);
+      // No room even for the header, or one page: full partway through (the header is padded).
+      const disk = await smallDisk(random() < 0.3 ? 0 : 4096);
       journal = join(disk.dir, "journal.jsonl");
+      source = { sha256: bigSha, size: BIG_SIZE };
       try {
-        const run = cli(cpArgs(file, key, ["--journal", journal]));
-        // Fill what is left at a random moment: the next journal page cannot be had.
-        await sleep(at());
-        await writeFile(join(disk.dir, "more"), Buffer.alloc(64 * 1024)).catch(() => undefined);
+        const run = cli(cpArgs(big, key, ["--journal", journal, ...PADDING]));
         counts.diskFull++;
         runs.push(await ended(run, 180_000));
         if ((await readFile(journal, "utf8").catch(() => undefined)) === "")
           throw new Error("an empty journal was left behind");
         await rm(disk.filler, { force: true });
-        await rm(join(disk.dir, "more"), { force: true });
         runs.push(...(await settle(key, journal, [])));
         // The checks read the journal after the disk is gone: they get a copy of it.
         const final = await readFile(journal, "utf8").catch(() => undefined);
@@ -604,7 +628,7 @@ async function playRound(
       } finally {
         await disk.release();
       }
-      return { runs, journal };
+      return { runs, journal, source };
     }
     case "proxy-faults": {
       const rules: FaultRule[] = [
@@ -643,8 +667,10 @@ async function playRound(
       const second = cli(["resume", `s3://${bucket}/${key}`, "--json"]);
       const both = [await ended(first, 180_000), await ended(second, 180_000)];
       runs.push(...both);
-      for (const r of both) {
+      for (const [i, r] of both.entries()) {
         if (r.code === 2 && /is being run by pid \d+/.test(r.stderr)) counts.lockRefusals++;
+        // The other one finished first and removed the journal of its completed transfer.
+        else if (r.code === 2 && /no journal at/.test(r.stderr) && both[1 - i]!.code === 0) counts.raceLost++;
         else if (r.code !== 0) throw new Error(`a concurrent resume exited ${r.code}: ${r.stderr.trim()}`);
       }
       break;
@@ -657,6 +683,9 @@ async function playRound(
       const original = await ended(run, 180_000);
       runs.push(original, racer);
       if (racer.code === 2 && /is being run by pid \d+/.test(racer.stderr)) counts.lockRefusals++;
+      // The original finished first and removed the journal of its completed transfer.
+      else if (racer.code === 2 && /no journal at/.test(racer.stderr) && original.code === 0)
+        counts.raceLost++;
       else if (racer.code !== 0)
         throw new Error(`the racing resume exited ${racer.code}: ${racer.stderr.trim()}`);
       if (original.code !== 0)
@@ -665,7 +694,7 @@ async function playRound(
     }
   }
   runs.push(...(await settle(key, journal, resumeArgs)));
-  return { runs, journal };
+  return { runs, journal, source };
 }
 
 /** Resumes until the transfer is finished, or there is nothing to resume; every run is returned. */
