@@ -123,20 +123,22 @@ export async function runParts(
   if (drain?.aborted) onDrain();
   else drain?.addEventListener("abort", onDrain, { once: true });
 
-  // The no-progress deadline: bytes moving or parts finishing is progress; nothing in flight is not a stall
-  // (a stream source may be slow to give the next part).
+  // The no-progress deadline: a part finishing, or more bytes sent than ever before, is progress; nothing
+  // in flight is not a stall (a stream source may be slow to give the next part). Only a new high counts:
+  // a retry re-sends bytes already counted, and against a frozen server each new attempt still "sends" a
+  // few MiB into the kernel's socket buffers, which would otherwise restart the clock after every timeout.
   let stallTimer: NodeJS.Timeout | undefined;
   const stallTimeoutMs = options.stallTimeoutMs ?? 0;
   if (stallTimeoutMs > 0) {
-    let lastBytes = -1;
+    let highWater = -1;
     let lastParts = -1;
     let lastProgressAt = Date.now();
     stallTimer = setInterval(
       () => {
         const now = Date.now();
         const bytes = progress.bytesDone();
-        if (bytes !== lastBytes || progress.partsDone !== lastParts || inFlight.size === 0) {
-          lastBytes = bytes;
+        if (bytes > highWater || progress.partsDone !== lastParts || inFlight.size === 0) {
+          highWater = Math.max(highWater, bytes);
           lastParts = progress.partsDone;
           lastProgressAt = now;
           return;

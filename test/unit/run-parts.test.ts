@@ -228,3 +228,44 @@ describe("runParts against a server that answers nothing", () => {
     expect(started).toBeLessThan(50);
   });
 });
+
+describe("the no-progress deadline and retries", () => {
+  it("bytes re-sent by retries that time out are not progress: the transfer still fails STALLED", async () => {
+    // Each attempt "sends" a few bytes (into socket buffers, as against a frozen server), then times out;
+    // the 30 attempts take 4.5 s, far beyond the deadline.
+    const job: PartJob = {
+      partNumber: 1,
+      bytes: 100,
+      task: async ({ counters, slot }) => ({ partNumber: 1, counters, slot }) as unknown as PartTask,
+    };
+    let attempts = 0;
+    const runner = {
+      run: async (task: PartTask) => {
+        attempts++;
+        const { counters, slot } = task as unknown as { counters: SharedArrayBuffer; slot: number };
+        // Attempts "send" 30, 40, 50 bytes in turn and last 1.5 looks of the deadline's clock (every 100 ms
+        // for a 400 ms deadline), so the count it sees changes at least every other look.
+        Atomics.store(new BigInt64Array(counters), slot, BigInt(30 + (attempts % 3) * 10));
+        await new Promise((r) => setTimeout(r, 150));
+        return {
+          ok: false,
+          partNumber: 1,
+          error: {
+            name: "TimeoutError",
+            message: "socket timed out",
+            code: "TimeoutError",
+            retryable: true,
+            throttle: false,
+          },
+        } as PartOutcome;
+      },
+    };
+    const error = await runParts([job], {
+      ...options(runner as unknown as PartPool, 1),
+      retry: { maxAttempts: 30, budget: 1_000, baseDelayMs: 1, maxDelayMs: 2 },
+      stallTimeoutMs: 400,
+    }).catch((e: unknown) => e);
+    expect((error as TransferError).code).toBe("STALLED");
+    expect(attempts).toBeGreaterThan(1);
+  });
+});
