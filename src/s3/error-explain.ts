@@ -26,7 +26,19 @@ export function withoutRequest(error: unknown): unknown {
   const copy = Object.create(Object.getPrototypeOf(error) as object) as Record<PropertyKey, unknown>;
   for (const key of Reflect.ownKeys(error)) {
     if (key === "$response") continue;
-    Object.defineProperty(copy, key, Object.getOwnPropertyDescriptor(error, key)!);
+    const descriptor = Object.getOwnPropertyDescriptor(error, key)!;
+    // Since Node 21 (V8 11.x) an error's `stack` is an own accessor that answers only for the error itself:
+    // copied as is, it reads undefined on the copy. Copy its value.
+    if (key === "stack" && descriptor.get) {
+      Object.defineProperty(copy, key, {
+        value: (error as { stack?: string }).stack,
+        writable: true,
+        configurable: true,
+        enumerable: descriptor.enumerable ?? false,
+      });
+      continue;
+    }
+    Object.defineProperty(copy, key, descriptor);
   }
   Object.defineProperty(copy, "$response", {
     value: response && {

@@ -5,6 +5,7 @@ import { resolveRetry, type RetryPolicy } from "../engine/retry-policy.js";
 import type { PartRunner } from "../engine/run-parts.js";
 import { createMainClient, resolveWorkerSettings } from "../s3/client-settings.js";
 import type { ObjectTarget } from "../s3/object-target.js";
+import { checkObjectAttributes } from "../s3/object-attributes.js";
 import { PartPool } from "../workers/pool.js";
 import type { TaskBase } from "../workers/tasks.js";
 import {
@@ -60,6 +61,7 @@ export interface ContextServices {
 export function validateCommonOptions(options: CommonTransferOptions) {
   checkLocation(options.bucket, options.key);
   checkEncryptionOptions(options);
+  checkObjectAttributes(options);
   return {
     maxConcurrency: resolveConcurrency(options.concurrency),
     algorithm: resolveAlgorithm(options.checksumAlgorithm),
@@ -79,9 +81,7 @@ export function createContext(
   // Main-thread requests (HEAD, Complete, Abort, ListParts, tags) follow the retry policy's attempts through
   // the SDK's own retry; parts are retried by the engine, Create by the job.
   const client = createMainClient(options, { idleTimeoutMs, maxAttempts: validated.retry.maxAttempts });
-  const createClient = options.client
-    ? options.client
-    : createMainClient(options, { idleTimeoutMs, maxAttempts: 1 });
+  const createClient = createMainClient(options, { idleTimeoutMs, maxAttempts: 1 });
   const ownership = {
     ...(options.requestPayer ? { requestPayer: options.requestPayer } : {}),
     ...(options.expectedBucketOwner ? { expectedBucketOwner: options.expectedBucketOwner } : {}),

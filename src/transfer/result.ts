@@ -1,7 +1,7 @@
 import type { ChecksumAlgorithm, ChecksumType } from "../checksum/index.js";
 import type { TransferPlan } from "../planner/index.js";
 import type { RunPartsSummary } from "../engine/run-parts.js";
-import type { TransferEvent } from "./events.js";
+import type { TransferEventData } from "./events.js";
 import type { TransferContext } from "./job-context.js";
 import { unquote } from "./verify.js";
 
@@ -103,7 +103,7 @@ export function startEvent(
   size: number | null,
   request: "single" | "multipart",
   uploadId?: string,
-): TransferEvent {
+): TransferEventData {
   return {
     type: "start",
     operation: context.operation,

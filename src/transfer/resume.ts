@@ -25,6 +25,7 @@ import { FileSource } from "./sources/file-source.js";
 import { S3ObjectSource } from "./sources/s3-object-source.js";
 import type { TransferSource } from "./sources/source.js";
 import { upload } from "./upload.js";
+import { stampEvent } from "./transfer-events.js";
 
 export interface ResumeOptions extends ConnectionOptions, EventOptions {
   concurrency?: number;
@@ -150,8 +151,8 @@ async function alreadyCompleted(
   }
   const message = `this transfer had already completed at ${end.at}; the object is still the one it recorded (size, ETag)`;
   const result = { ...recorded, notes: [...recorded.notes, message] };
-  options.onEvent?.({ type: "note", message });
-  options.onEvent?.({ type: "complete", result });
+  options.onEvent?.(stampEvent({ type: "note", message }));
+  options.onEvent?.(stampEvent({ type: "complete", result }));
   return result;
 }
 

@@ -5,6 +5,7 @@
  */
 import { backoffDelay, sleep } from "../engine/backoff.js";
 import { classifyError, isUnreachable } from "../s3/error-class.js";
+import { explainS3Error } from "../s3/error-explain.js";
 import { abortUpload, createUpload, uploadsOfKeySince } from "../s3/multipart-requests.js";
 import type { ObjectAttributes } from "../s3/object-attributes.js";
 import type { TransferContext } from "./job-context.js";
@@ -30,10 +31,13 @@ export async function createUploadWithoutOrphans(
     } catch (error) {
       const info = classifyError(error);
       if (!info.retryable) throw error;
+      const giveUp = (): never => {
+        throw explainS3Error(error, context.target, `CreateMultipartUpload (after ${attempt} attempts)`);
+      };
       if (isUnreachable(info)) {
         // The request never reached a server (refused, no such host): nothing can have been created, and an
         // endpoint that never answered is most likely the wrong one — give up after a few tries.
-        if (attempt >= Math.min(context.retry.maxAttempts, UNREACHABLE_ATTEMPTS)) throw error;
+        if (attempt >= Math.min(context.retry.maxAttempts, UNREACHABLE_ATTEMPTS)) giveUp();
         await sleep(backoffDelay(attempt, context.retry.baseDelayMs, context.retry.maxDelayMs), signal);
         continue;
       }
@@ -43,7 +47,7 @@ export async function createUploadWithoutOrphans(
         "created by a CreateMultipartUpload whose answer was lost",
       ).catch(() => undefined);
       if (adopted) return adopted;
-      if (attempt >= context.retry.maxAttempts) throw error;
+      if (attempt >= context.retry.maxAttempts) giveUp();
       await sleep(backoffDelay(attempt, context.retry.baseDelayMs, context.retry.maxDelayMs), signal);
     }
   }

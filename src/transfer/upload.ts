@@ -8,10 +8,14 @@ import type { TransferResult } from "./result.js";
 import { pickAttributes } from "./sources/attributes.js";
 import { FileSource, fileIdentity } from "./sources/file-source.js";
 import { StreamSource } from "./sources/stream-source.js";
+import { nodeSource, type UploadSource } from "./upload-source.js";
 
 export interface UploadOptions extends CommonTransferOptions {
-  /** A file path, or a readable stream (stdin) of unknown length. */
-  source: string | Readable;
+  /**
+   * A file path, a Node readable stream (stdin) or web ReadableStream of unknown length, or bytes in memory
+   * (a Buffer or Uint8Array).
+   */
+  source: UploadSource;
   /** With Content-MD5 on every part the server checks each part, and we check the final ETag. */
   contentMd5?: boolean;
   /** For a stream: the size to plan the parts for (the stream may not exceed what the plan reaches). */
@@ -26,10 +30,17 @@ const DEFAULT_MULTIPART_THRESHOLD = 16 * 1024 * 1024;
  * every part made it; on failure or cancellation the multipart upload is aborted (or kept for resume).
  */
 export async function upload(
-  options: UploadOptions,
+  given: UploadOptions,
   /** @internal stand-ins for tests (the worker pool) */
   services: ContextServices = {},
 ): Promise<TransferResult> {
+  // Bytes and web streams become what the sources read: a Node stream (with its size, when known).
+  const { source: nodeReadable, size } = nodeSource(given.source);
+  const options = {
+    ...given,
+    source: nodeReadable,
+    ...(size !== undefined && given.expectedSize === undefined ? { expectedSize: size } : {}),
+  };
   validateCommonOptions(options);
   const file = typeof options.source === "string" ? await fileIdentity(options.source) : undefined;
   const plan = planUpload(file ? file.size : null, {

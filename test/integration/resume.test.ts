@@ -122,7 +122,8 @@ describe("kill -9 at random moments, then resume (the CLI as a child process)", 
         ]);
         if (again.code !== 0) figures.resumeFailures++;
       } else {
-        const result = JSON.parse(resumed.stdout.trim().split("\n").pop()!);
+        // The last --json line is the complete event: { type: "complete", result }.
+        const { result } = JSON.parse(resumed.stdout.trim().split("\n").pop()!);
         figures.resumedParts += result.partsResumed;
       }
       const got = await downloadedSha256(client, bucket, key);

@@ -18,14 +18,22 @@ export interface RoundOutcome {
   falseClaims: number;
 }
 
-/** The result line a --json run printed last, if it printed one. */
-export function jsonResult(run: CliRun): { etag: string; size: number; uploadId?: string } | undefined {
+export interface CliResult {
+  etag: string;
+  size: number;
+  uploadId?: string;
+  partsResumed?: number;
+  notes?: string[];
+}
+
+/** The result of a --json run: its last line, the `complete` event. */
+export function jsonResult(run: CliRun): CliResult | undefined {
   const last = run.stdout.trim().split("\n").pop();
   if (!last) return undefined;
   try {
-    const value = JSON.parse(last) as { type?: string; etag?: string; size?: number; uploadId?: string };
-    if (value.type !== undefined || value.etag === undefined || value.size === undefined) return undefined;
-    return { etag: value.etag, size: value.size, ...(value.uploadId ? { uploadId: value.uploadId } : {}) };
+    const value = JSON.parse(last) as { type?: string; result?: CliResult };
+    if (value.type !== "complete" || !value.result) return undefined;
+    return value.result;
   } catch {
     return undefined;
   }

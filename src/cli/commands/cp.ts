@@ -1,11 +1,10 @@
 import type { Argv } from "yargs";
 import { UsageError } from "../../errors.js";
 import { isS3Url, parseS3Url } from "../../s3/url.js";
-import { upload } from "../../transfer/upload.js";
-import { copy, type CopyProps } from "../../transfer/copy.js";
+import type { CopyProps } from "../../transfer/copy.js";
 import type { TransferResult } from "../../transfer/result.js";
-import { ProgressDisplay, printResult, outputMode } from "../progress-display.js";
-import { interruptSignal } from "../interrupt.js";
+import { ProgressDisplay, outputMode } from "../progress-display.js";
+import { failureExitCode, interruptSignal } from "../interrupt.js";
 import { restoreDashes, STDIN_ARG } from "../stdin-arg.js";
 import { sizeOption } from "../size-option.js";
 import {
@@ -35,11 +34,17 @@ export function cpCommand(yargs: Argv): Argv {
         y
           .positional("source", {
             type: "string",
-            describe: "a local file, or - for stdin",
+            describe: "a local file, - for stdin, or s3://bucket/key[?versionId=…] to copy server-side",
             demandOption: true,
           })
           .positional("destination", { type: "string", describe: "s3://bucket/key", demandOption: true })
           .option("expected-size", sizeOption("--expected-size", "for stdin: the size to plan parts for"))
+          .option("keep-on-error", {
+            type: "boolean",
+            default: false,
+            describe:
+              "on a failure, keep the multipart upload and its journal for s3xfer resume instead of aborting it (not for stdin, which has no journal)",
+          })
           .option("metadata-directive", {
             choices: ["COPY", "REPLACE"] as const,
             describe: "copy: keep the source's metadata (COPY) or use the ones given (REPLACE)",
@@ -140,8 +145,13 @@ async function runCp(args: CpArgs): Promise<number> {
   checkFlagCombinations(args, isS3Url(args.source), isStdin);
   const mode = outputMode(args);
   const display = new ProgressDisplay(mode);
-  const interrupt = interruptSignal();
+  const interrupt = interruptSignal(() => display.interrupted());
   let result: TransferResult;
+  // The transfer engine (AWS SDK, worker pool, checksums) loads only when a transfer runs.
+  const [{ upload }, { copy }] = await Promise.all([
+    import("../../transfer/upload.js"),
+    import("../../transfer/copy.js"),
+  ]);
   try {
     if (isS3Url(args.source)) {
       const source = parseS3Url(args.source);
@@ -175,10 +185,14 @@ async function runCp(args: CpArgs): Promise<number> {
         signal: interrupt.signal,
         onEvent: display.onEvent,
       });
+  } catch (error) {
+    display.finish();
+    display.printFailure(error, failureExitCode(error));
+    throw error;
   } finally {
     display.finish();
     interrupt.dispose();
   }
-  printResult(mode, result);
+  display.printResult(result);
   return 0;
 }

@@ -1,10 +1,9 @@
 import type { Argv } from "yargs";
 import { defaultJournalPath } from "../../journal/location.js";
 import { isS3Url, parseS3Url } from "../../s3/url.js";
-import { resume } from "../../transfer/resume.js";
 import type { TransferResult } from "../../transfer/result.js";
-import { interruptSignal } from "../interrupt.js";
-import { ProgressDisplay, outputMode, printResult } from "../progress-display.js";
+import { failureExitCode, interruptSignal } from "../interrupt.js";
+import { ProgressDisplay, outputMode } from "../progress-display.js";
 import {
   connectionFlags,
   connectionFromFlags,
@@ -58,15 +57,29 @@ export function resumeCommand(yargs: Argv): Argv {
             describe: "the SSE-C key the transfer was started with (base64 or file:PATH)",
           })
           .option("sse-c-copy-source-key", { type: "string", describe: "the SSE-C key of a copy's source" })
-          .option("keep-on-error", { type: "boolean", default: false })
+          .option("keep-on-error", {
+            type: "boolean",
+            default: false,
+            describe:
+              "on a failure, keep the multipart upload and its journal to resume again, even if not transient",
+          })
           .option("keep-journal", {
             type: "boolean",
             default: false,
             describe: "keep the journal once the transfer completed and was verified",
           })
-          .option("progress", { type: "boolean", default: true })
-          .option("json", { type: "boolean", default: false })
-          .option("quiet", { type: "boolean", default: false }),
+          .option("progress", {
+            type: "boolean",
+            default: true,
+            describe: "show a progress bar on a terminal (--no-progress hides it)",
+          })
+          .option("json", {
+            type: "boolean",
+            default: false,
+            describe:
+              "newline-delimited JSON events on stdout; the last line is the result (docs/json-events.md)",
+          })
+          .option("quiet", { type: "boolean", default: false, describe: "print nothing but errors" }),
       ).example(
         "$0 resume s3://bucket/huge.tar",
         "continue where the interrupted cp stopped",
@@ -74,10 +87,12 @@ export function resumeCommand(yargs: Argv): Argv {
     async (args) => {
       const mode = outputMode(args);
       const display = new ProgressDisplay(mode);
-      const interrupt = interruptSignal();
+      const interrupt = interruptSignal(() => display.interrupted());
       const sseKey = readSseCKey(args["sse-c-key"], "--sse-c-key");
       const sourceKey = readSseCKey(args["sse-c-copy-source-key"], "--sse-c-copy-source-key");
       let result: TransferResult;
+      // The transfer engine loads only when a transfer runs.
+      const { resume } = await import("../../transfer/resume.js");
       try {
         result = await resume(journalTarget(args.target), {
           ...connectionFromFlags(args),
@@ -92,11 +107,15 @@ export function resumeCommand(yargs: Argv): Argv {
           signal: interrupt.signal,
           onEvent: display.onEvent,
         });
+      } catch (error) {
+        display.finish();
+        display.printFailure(error, failureExitCode(error));
+        throw error;
       } finally {
         display.finish();
         interrupt.dispose();
       }
-      printResult(mode, result);
+      display.printResult(result);
       process.exitCode = 0;
     },
   );

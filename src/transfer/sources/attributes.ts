@@ -1,4 +1,4 @@
-import type { ObjectAttributes } from "../../s3/object-attributes.js";
+import { GIVEN_ONLY_ATTRIBUTES, type ObjectAttributes } from "../../s3/object-attributes.js";
 
 /** The attributes a copy takes from its source unless --metadata-directive REPLACE says otherwise. */
 export const CONTENT_ATTRIBUTE_KEYS = [
@@ -17,6 +17,7 @@ const ATTRIBUTE_KEYS: (keyof ObjectAttributes)[] = [
   "storageClass",
   "acl",
   "sse",
+  ...GIVEN_ONLY_ATTRIBUTES,
 ];
 
 /** The object attributes among a caller's options (which hold much else). */

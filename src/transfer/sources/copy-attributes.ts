@@ -1,6 +1,6 @@
 /** What a copy's destination is: the source's attributes unless told otherwise, and the checks on that. */
 import { UsageError } from "../../errors.js";
-import type { ObjectAttributes } from "../../s3/object-attributes.js";
+import { GIVEN_ONLY_ATTRIBUTES, type ObjectAttributes } from "../../s3/object-attributes.js";
 import { sourceTagging, type SourceAccess } from "../../s3/object-requests.js";
 import type { CopyOptions } from "../copy.js";
 import { CONTENT_ATTRIBUTE_KEYS, pickAttributes } from "./attributes.js";
@@ -82,5 +82,8 @@ export async function destinationAttributes(
   if (storageClass) attributes.storageClass = storageClass;
   if (options.acl) attributes.acl = options.acl;
   if (options.sse) attributes.sse = options.sse;
+  // S3 never copies retention, legal hold, grants or a website redirect: only what the caller gives.
+  for (const key of GIVEN_ONLY_ATTRIBUTES)
+    if (options[key] !== undefined) Object.assign(attributes, { [key]: options[key] });
   return attributes;
 }

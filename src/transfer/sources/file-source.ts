@@ -13,7 +13,7 @@ import type { TransferContext } from "../job-context.js";
 import { reconcileParts, type LocalDigest } from "../reconcile.js";
 import type { TransferResult } from "../result.js";
 import type { SourceExpectations, TransferSource } from "./source.js";
-import { etagIsMd5, md5Expectations, putObject, uploadPartJob } from "./upload-requests.js";
+import { contentMd5Advice, etagIsMd5, md5Expectations, putObject, uploadPartJob } from "./upload-requests.js";
 
 /** Checks the path names a readable regular file, and records what it is now (to notice a change later). */
 export async function fileIdentity(path: string): Promise<FileSourceIdentity> {
@@ -112,6 +112,10 @@ export class FileSource implements TransferSource {
 
   journalValues() {
     return { source: this.file, contentMd5: this.contentMd5 };
+  }
+
+  afterVerify(result: TransferResult): void {
+    contentMd5Advice(result, this.contentMd5);
   }
 
   expectations(context: TransferContext, parts: PartDone[]): SourceExpectations {

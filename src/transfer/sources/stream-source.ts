@@ -8,7 +8,7 @@ import type { TransferContext } from "../job-context.js";
 import type { TransferResult } from "../result.js";
 import type { SourceExpectations, TransferSource } from "./source.js";
 import { StreamParts } from "./stream-parts.js";
-import { md5Expectations, putObject, uploadPartJob } from "./upload-requests.js";
+import { contentMd5Advice, md5Expectations, putObject, uploadPartJob } from "./upload-requests.js";
 
 export class StreamSource implements TransferSource {
   readonly name = "(stream)";
@@ -73,6 +73,10 @@ export class StreamSource implements TransferSource {
 
   partSent(partNumber: number): void {
     this.parts?.release(partNumber);
+  }
+
+  afterVerify(result: TransferResult): void {
+    contentMd5Advice(result, this.contentMd5);
   }
 
   expectations(context: TransferContext, parts: PartDone[]): SourceExpectations {
