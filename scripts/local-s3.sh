@@ -6,6 +6,11 @@
 #   scripts/local-s3.sh stop   [options]   kill the recorded daemons, remove the directory (idempotent)
 #   scripts/local-s3.sh status [options]   "running at URL" (exit 0) or "not running" (exit 3)
 #   scripts/local-s3.sh env    [options]   export lines: eval "$(scripts/local-s3.sh env)"
+#   scripts/local-s3.sh rgw-signal KILL|STOP|CONT [options]
+#                                          signal this instance's radosgw only (fault tests: crash, freeze)
+#   scripts/local-s3.sh rgw-restart [options]
+#                                          start this instance's radosgw again after a crash, keeping its
+#                                          data (buckets, objects, multipart uploads)
 #   scripts/local-s3.sh set-min-part-size BYTES [options]
 #                                          change rgw_multipart_min_part_size on the running gateway
 #
@@ -508,6 +513,30 @@ cmd_set_min_part_size() {
   echo "rgw_multipart_min_part_size = $now_value on $ENDPOINT"
 }
 
+# Fault tests crash, freeze and thaw radosgw. Only the pid recorded in this directory (and whose command
+# line names this directory's ceph.conf) is signalled, so another instance is never touched.
+cmd_rgw_signal() {
+  local sig="${CMD_ARGS[0]:-}" pid
+  [[ "$sig" =~ ^(KILL|STOP|CONT)$ ]] || die "usage: rgw-signal KILL|STOP|CONT"
+  pid="$(live_pid rgw)" || die "radosgw is not running in $DIR"
+  kill "-$sig" "$pid"
+  if [[ "$sig" == KILL ]]; then
+    while running "$pid"; do sleep 0.05; done
+  fi
+  echo "sent SIG$sig to radosgw (pid $pid)"
+}
+
+# The mon and OSD keep the data; a new radosgw serves the same buckets and uploads.
+cmd_rgw_restart() {
+  [[ -e "$DIR/$MARKER" ]] || die "no instance in $DIR"
+  live_pid mon >/dev/null && live_pid osd >/dev/null || die "the mon or OSD of $DIR is not running: use start"
+  if ! live_pid rgw >/dev/null; then
+    spawn rgw client.rgw.a radosgw -c "$CONF" -n client.rgw.a -f
+  fi
+  wait_until "radosgw to answer on $ENDPOINT" 120 rgw endpoint_answers "$PORT"
+  echo "radosgw running at $ENDPOINT"
+}
+
 # start and stop of one directory must not interleave: several test runs (vitest globalSetup of
 # different engineers, CI) may call `start` at once. The lock is taken on the PARENT directory
 # itself (flock works on a directory fd), so no lock file is written anywhere; it serializes
@@ -523,5 +552,7 @@ case "$CMD" in
   status) cmd_status ;;
   env) cmd_env ;;
   set-min-part-size) cmd_set_min_part_size ;;
+  rgw-signal) cmd_rgw_signal ;;
+  rgw-restart) lock; cmd_rgw_restart ;;
   *) echo "local-s3: unknown command '$CMD'" >&2; usage ;;
 esac

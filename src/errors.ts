@@ -24,6 +24,7 @@ export type ErrorCode =
   | "TRANSFER_RUNNING"
   | "NOTHING_TO_RESUME"
   | "ENDPOINT_UNREACHABLE"
+  | "STALLED"
   | "TRANSFER_FAILED";
 
 export class S3xferError extends Error {

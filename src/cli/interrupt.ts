@@ -29,8 +29,9 @@ export function failureExitCode(error: unknown): number {
 }
 
 /**
- * Ctrl-C / SIGTERM: the first one asks the transfer to stop cleanly (it stops scheduling and keeps the
- * upload for resume, or aborts it); a second one exits at once. `beforeMessage` runs first, so the progress
+ * Ctrl-C / SIGTERM: the first one asks the transfer to stop cleanly: it starts no more parts, gives the
+ * running ones a few seconds to finish, cancels what is still in flight (a hung server cannot hold it), and
+ * keeps the upload for resume (or aborts it without a journal); a second one exits at once. `beforeMessage` runs first, so the progress
  * bar is erased before the line that says what happens.
  */
 export function interruptSignal(beforeMessage?: () => void): { signal: AbortSignal; dispose(): void } {

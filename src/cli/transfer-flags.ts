@@ -5,6 +5,7 @@ import { checkObjectAttributes, type ServerSideEncryption } from "../s3/object-a
 import { resolveRetry } from "../engine/retry-policy.js";
 import type { CommonTransferOptions } from "../transfer/options.js";
 import type { ConnectionOptions } from "../s3/client-settings.js";
+import { parseDuration } from "./duration.js";
 import { sizeOption } from "./size-option.js";
 import { checkEndpointUrl } from "../s3/url.js";
 import {
@@ -24,6 +25,7 @@ export interface TransferFlags {
   "force-multipart": boolean;
   concurrency?: number;
   "max-attempts"?: number;
+  "stall-timeout"?: number;
   "checksum-algorithm"?: string;
   "content-md5": boolean;
   "content-type"?: string;
@@ -184,6 +186,7 @@ export function transferFlags<T>(yargs: Argv<T>): Argv<T & TransferFlags> {
       describe: "attempts per part, the first included, before the transfer fails (default 8)",
       coerce: parseMaxAttemptsFlag,
     })
+    .option("stall-timeout", stallTimeoutFlag())
     .option("checksum-algorithm", {
       type: "string",
       describe: "CRC32 | CRC32C | CRC64NVME | SHA1 | SHA256 | NONE (default CRC64NVME)",
@@ -264,6 +267,23 @@ export function transferFlags<T>(yargs: Argv<T>): Argv<T & TransferFlags> {
       default: false,
       describe: "keep the journal of a completed, verified transfer (by default it is removed)",
     }) as unknown as Argv<T & TransferFlags>;
+}
+
+/** --stall-timeout: how long a transfer may make no progress before it fails (and is kept for resume). */
+export function stallTimeoutFlag() {
+  return {
+    type: "string" as const,
+    describe:
+      "fail (keeping the upload for resume) after no progress for this long, e.g. 90s, 10m; 0: never " +
+      "(default 3m for an upload, 5m for a copy)",
+    coerce: parseStallTimeoutFlag,
+  };
+}
+
+export function parseStallTimeoutFlag(value: unknown): number {
+  const text = String(value ?? "").trim();
+  if (text === "0") return 0;
+  return parseDuration(text, "--stall-timeout");
 }
 
 export function parseMaxAttemptsFlag(value: unknown): number {
@@ -406,6 +426,7 @@ export function transferOptionsFromFlags(
       ? resolveRetry({ maxAttempts: defaults.maxAttempts }).maxAttempts
       : undefined);
   if (maxAttempts !== undefined) options.retry = { maxAttempts };
+  set("stallTimeoutMs", flags["stall-timeout"]);
   set(
     "checksumAlgorithm",
     (flags["checksum-algorithm"] ?? defaults.checksumAlgorithm) as CommonTransferOptions["checksumAlgorithm"],

@@ -56,7 +56,23 @@ export interface RunPartsOptions {
   progress: PartProgress;
   /** Called (in completion order) as each part succeeds: the journal writes here. */
   onPart?: (part: PartDone) => void | Promise<void>;
+  /**
+   * "Stop and keep" (Ctrl-C with keepForResume): no new part and no retry once it fires; the parts in flight
+   * get `stopGraceMs` to finish (and be journaled), then their requests are cancelled, so a part stuck on
+   * a server that answers nothing cannot hold the process. The run then throws INTERRUPTED.
+   */
+  stop?: AbortSignal;
+  /** How long parts in flight may still finish after `stop` (default 5 s). */
+  stopGraceMs?: number;
+  /**
+   * Fail the transfer (transient: the upload can be resumed) when, with parts in flight, no byte was sent
+   * and no part finished for this long; the requests in flight are cancelled. 0 or undefined: no deadline.
+   */
+  stallTimeoutMs?: number;
 }
+
+/** Parts in flight may finish this long after a stop before their requests are cancelled. */
+export const DEFAULT_STOP_GRACE_MS = 5_000;
 
 export interface RunPartsSummary {
   parts: PartDone[];
@@ -73,7 +89,7 @@ export async function runParts(
   jobs: Iterable<PartJob> | AsyncIterable<PartJob>,
   options: RunPartsOptions,
 ): Promise<RunPartsSummary> {
-  const { concurrency, retry, signal, emit, progress, runner } = options;
+  const { concurrency, retry, signal, emit, progress, runner, stop: drain } = options;
   // rejectOnClear: a cleared attempt must settle (and so let its part settle), or the final wait never ends.
   const limit = pLimit({ concurrency: concurrency.value, rejectOnClear: true });
   const done: PartDone[] = [];
@@ -83,14 +99,65 @@ export async function runParts(
   let throttles = 0;
   // A multipart upload exists only if the endpoint answered CreateMultipartUpload.
   let endpointAnswered = options.location.uploadId !== undefined;
-  // Ends backoff waits as soon as the transfer has failed or was cancelled, so no part sleeps on after that.
+  // Ends backoff waits as soon as the transfer has failed, was cancelled or stopped, so no part sleeps on.
   const stop = new AbortController();
-  const stopSignal = signal ? AbortSignal.any([signal, stop.signal]) : stop.signal;
+  const stopSignal = AbortSignal.any([stop.signal, ...(signal ? [signal] : []), ...(drain ? [drain] : [])]);
+  // Cancels the requests in flight: the caller's cancel, a stop's grace period running out, or a stall.
+  const cancelRequests = new AbortController();
+  const requestSignal = signal ? AbortSignal.any([signal, cancelRequests.signal]) : cancelRequests.signal;
   const failWith = (error: unknown) => {
     failure ??= error;
     limit.clearQueue();
     if (!stop.signal.aborted) stop.abort(failure);
   };
+  const interrupted = () =>
+    new TransferError("INTERRUPTED", "interrupted", options.location, { exitCode: 130 });
+
+  let graceTimer: NodeJS.Timeout | undefined;
+  const onDrain = () => {
+    graceTimer = setTimeout(
+      () => cancelRequests.abort(interrupted()),
+      options.stopGraceMs ?? DEFAULT_STOP_GRACE_MS,
+    );
+  };
+  if (drain?.aborted) onDrain();
+  else drain?.addEventListener("abort", onDrain, { once: true });
+
+  // The no-progress deadline: a part finishing, or more bytes sent than ever before, is progress; nothing
+  // in flight is not a stall (a stream source may be slow to give the next part). Only a new high counts:
+  // a retry re-sends bytes already counted, and against a frozen server each new attempt still "sends" a
+  // few MiB into the kernel's socket buffers, which would otherwise restart the clock after every timeout.
+  let stallTimer: NodeJS.Timeout | undefined;
+  const stallTimeoutMs = options.stallTimeoutMs ?? 0;
+  if (stallTimeoutMs > 0) {
+    let highWater = -1;
+    let lastParts = -1;
+    let lastProgressAt = Date.now();
+    stallTimer = setInterval(
+      () => {
+        const now = Date.now();
+        const bytes = progress.bytesDone();
+        if (bytes > highWater || progress.partsDone !== lastParts || inFlight.size === 0) {
+          highWater = Math.max(highWater, bytes);
+          lastParts = progress.partsDone;
+          lastProgressAt = now;
+          return;
+        }
+        if (now - lastProgressAt < stallTimeoutMs || failure !== undefined) return;
+        const stalled = new TransferError(
+          "STALLED",
+          `no progress for ${Math.round((now - lastProgressAt) / 1000)} s (no byte sent, no part finished): ` +
+            `the server is not answering`,
+          options.location,
+          { transient: true },
+        );
+        failWith(stalled);
+        cancelRequests.abort(stalled);
+      },
+      Math.min(1_000, Math.max(10, Math.floor(stallTimeoutMs / 4))),
+    );
+    stallTimer.unref();
+  }
 
   const fail = (code: ErrorCode, message: string, partNumber: number, cause?: unknown): TransferError =>
     new TransferError(
@@ -107,10 +174,11 @@ export async function runParts(
       const outcome = await limit(async () => {
         if (failure !== undefined) throw failure;
         signal?.throwIfAborted();
+        if (drain?.aborted) throw interrupted();
         const slot = progress.acquire();
         try {
           const task = await job.task({ counters: progress.counters, slot });
-          return await runner.run(task, signal ? { signal } : {});
+          return await runner.run(task, { signal: requestSignal });
         } finally {
           progress.release(slot);
         }
@@ -129,6 +197,8 @@ export async function runParts(
         concurrency.throttled();
         limit.concurrency = concurrency.value;
       }
+      // Stopped: a failed attempt is not retried; the part is sent again by resume.
+      if (drain?.aborted) throw interrupted();
       const retryable = error.retryable;
       // An endpoint that has never answered is most likely the wrong one: give up after a few tries instead
       // of the full policy (minutes, with connect timeouts), since nothing suggests it will come back.
@@ -154,14 +224,15 @@ export async function runParts(
         concurrency: concurrency.value,
       });
       await sleep(delayMs, stopSignal).catch(() => {
-        throw failure ?? signal?.reason ?? stop.signal.reason;
+        throw failure ?? signal?.reason ?? (drain?.aborted ? interrupted() : stop.signal.reason);
       });
     }
   };
 
+  const stopped = () => failure !== undefined || signal?.aborted === true || drain?.aborted === true;
   try {
     for await (const job of jobs) {
-      if (failure !== undefined || signal?.aborted) break;
+      if (stopped()) break;
       // Hold back: no more requests queued than the concurrency allows now, so a stream is read only as fast
       // as it is sent; and never more parts open (sending or waiting to retry) than the maximum, which
       // bounds part buffers and progress slots while parts wait out their backoff.
@@ -171,25 +242,29 @@ export async function runParts(
       ) {
         await Promise.race(inFlight);
       }
-      if (failure !== undefined || signal?.aborted) break;
-      const running: Promise<void> = attemptPart(job).then(
-        async (part) => {
-          progress.completedBytes += part.bytes;
-          progress.partsDone++;
-          done.push(part);
-          emit({
-            type: "part",
-            partNumber: part.partNumber,
-            bytes: part.bytes,
-            etag: part.etag,
-            ...(part.checksum ? { checksum: part.checksum } : {}),
-            attempts: part.attempts,
-            durationMs: Math.round(part.durationMs),
-          });
-          await options.onPart?.(part);
-        },
-        (error: unknown) => failWith(error),
-      );
+      if (stopped()) break;
+      const running: Promise<void> = attemptPart(job)
+        .then(
+          async (part) => {
+            progress.completedBytes += part.bytes;
+            progress.partsDone++;
+            done.push(part);
+            emit({
+              type: "part",
+              partNumber: part.partNumber,
+              bytes: part.bytes,
+              etag: part.etag,
+              ...(part.checksum ? { checksum: part.checksum } : {}),
+              attempts: part.attempts,
+              durationMs: Math.round(part.durationMs),
+            });
+            // A part the journal cannot record (a full disk) stops the transfer like a failed part: the
+            // rejection must land here, not escape as an unhandled one.
+            await options.onPart?.(part);
+          },
+          (error: unknown) => failWith(error),
+        )
+        .catch((error: unknown) => failWith(error));
       inFlight.add(running);
       void running.finally(() => inFlight.delete(running));
     }
@@ -197,7 +272,13 @@ export async function runParts(
     // The job source itself failed (a stream read error, a stream larger than planned).
     failWith(error);
   }
-  await Promise.all(inFlight);
+  try {
+    await Promise.all(inFlight);
+  } finally {
+    clearTimeout(graceTimer);
+    clearInterval(stallTimer);
+    drain?.removeEventListener("abort", onDrain);
+  }
   if (failure !== undefined) throw failure;
   signal?.throwIfAborted();
   done.sort((a, b) => a.partNumber - b.partNumber);

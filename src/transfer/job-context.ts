@@ -17,6 +17,7 @@ import {
   resolveAlgorithm,
   resolveConcurrency,
   resolveSseCustomerKey,
+  resolveStallTimeout,
   type CommonTransferOptions,
 } from "./options.js";
 import { TransferEvents } from "./transfer-events.js";
@@ -40,6 +41,8 @@ export interface TransferContext {
   algorithm: ChecksumAlgorithm | null;
   retry: RetryPolicy;
   idleTimeoutMs: number;
+  /** The parts' no-progress deadline (0: none). */
+  stallTimeoutMs: number;
   events: TransferEvents;
   runner: JobRunner;
   concurrency: AdaptiveConcurrency;
@@ -122,6 +125,7 @@ export function createContext(
     algorithm: validated.algorithm,
     retry: validated.retry,
     idleTimeoutMs,
+    stallTimeoutMs: resolveStallTimeout(options.stallTimeoutMs, operation),
     events: new TransferEvents(options),
     runner,
     concurrency: new AdaptiveConcurrency(validated.maxConcurrency),

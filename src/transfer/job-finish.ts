@@ -122,14 +122,27 @@ export async function finishMultipart(
     });
     source.afterVerify?.(result);
     if (journal) {
-      await journal.completed({
-        etag: result.etag,
-        ...(result.versionId ? { versionId: result.versionId } : {}),
-        result,
-      });
       // Done and checked: the journal has nothing more to offer, unless asked to keep it (or nothing could
       // be checked, when `resume` can look at the object again).
-      if (!context.options.keepJournal && !verified.unavailable) {
+      const remove = !context.options.keepJournal && !verified.unavailable;
+      try {
+        await journal.completed({
+          etag: result.etag,
+          ...(result.versionId ? { versionId: result.versionId } : {}),
+          result,
+        });
+      } catch (error) {
+        // A full disk: the object is there and verified, and that stays the result. A journal that is kept
+        // still looks unfinished; resume recognises the completed upload and closes it.
+        await journal.keep();
+        if (!remove) {
+          result.notes.push(
+            `the journal ${journal.path} could not record the completion (${(error as Error).message}); ` +
+              `once there is space, "s3xfer resume s3://${f.location.bucket}/${f.location.key}" closes it`,
+          );
+        }
+      }
+      if (remove) {
         await journal.remove();
         delete result.journalPath;
       }

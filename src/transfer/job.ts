@@ -5,7 +5,7 @@
  */
 import { TransferError, UsageError } from "../errors.js";
 import { PartProgress } from "../engine/part-progress.js";
-import { runParts, type PartDone, type PartJob, type RunPartsSummary } from "../engine/run-parts.js";
+import { runParts, type PartDone, type RunPartsSummary } from "../engine/run-parts.js";
 import type { ParsedJournal } from "../journal/format.js";
 import { buildHeader } from "../journal/header.js";
 import { TransferJournal } from "../journal/transfer-journal.js";
@@ -76,17 +76,6 @@ export async function runJob(
   }
 }
 
-/** Stops handing out parts once `stop` fires; parts already running finish. */
-async function* untilStopped(
-  jobs: Iterable<PartJob> | AsyncIterable<PartJob>,
-  stop: AbortSignal | undefined,
-) {
-  for await (const job of jobs) {
-    if (stop?.aborted) return;
-    yield job;
-  }
-}
-
 function partLine(part: PartDone) {
   return {
     partNumber: part.partNumber,
@@ -138,6 +127,24 @@ async function beginJournal(
   }
 }
 
+/**
+ * A journal line that could not be written (a full disk): transient, so the upload is kept — the parts
+ * on the server are not lost, and resume re-verifies any the journal missed.
+ */
+function journalWriteFailed(
+  journal: TransferJournal,
+  what: string,
+  error: unknown,
+  location: UploadLocation,
+): TransferError {
+  return new TransferError(
+    "JOURNAL",
+    `cannot write ${what} to the journal ${journal.path} (${(error as Error).message}): free space on its filesystem`,
+    location,
+    { cause: error, transient: true, journalPath: journal.path },
+  );
+}
+
 /** The parts the server holds, or undefined when the upload no longer exists. */
 async function serverParts(
   context: TransferContext,
@@ -175,9 +182,19 @@ async function startUpload(
     try {
       await journal?.uploadCreated(uploadId);
     } catch (error) {
-      await abortUpload(context.target, uploadId);
-      await journal?.discard();
-      throw error;
+      // Without its id in the journal the upload could not be resumed: remove it rather than leave it.
+      const abort = await abortUpload(context.target, uploadId);
+      await journal!.discard();
+      const where = { bucket: context.target.bucket, key: context.target.key, uploadId };
+      throw new TransferError(
+        "JOURNAL",
+        `cannot write the upload id to the journal ${journal!.path} (${(error as Error).message}): free space on its filesystem, or use --no-journal; ` +
+          (abort.aborted
+            ? "the multipart upload was aborted, nothing was left on the server"
+            : `the multipart upload could not be aborted: remove it with "s3xfer abort s3://${where.bucket}/${where.key} --upload-id ${uploadId}"`),
+        where,
+        { cause: error },
+      );
     }
     return { kind: "running", uploadId, journal, done: [] };
   }
@@ -239,8 +256,11 @@ async function runMultipart(
   let checksum: string | null;
   const skip = new Set(done.map((p) => p.partNumber));
   try {
-    summary = await runParts(untilStopped(source.partJobs(context, uploadId, skip), stop), {
+    // A stop hands out no more parts; the running ones get a short grace to finish, then are cancelled.
+    summary = await runParts(source.partJobs(context, uploadId, skip), {
       runner: context.runner,
+      ...(stop ? { stop } : {}),
+      stallTimeoutMs: context.stallTimeoutMs,
       concurrency,
       retry: context.retry,
       location,
@@ -249,7 +269,12 @@ async function runMultipart(
       ...(cancel ? { signal: cancel } : {}),
       onPart: async (part: PartDone) => {
         source.partSent?.(part.partNumber);
-        await journal?.part(partLine(part));
+        if (!journal) return;
+        try {
+          await journal.part(partLine(part));
+        } catch (error) {
+          throw journalWriteFailed(journal, `part ${part.partNumber}`, error, location);
+        }
       },
     });
     if (stop?.aborted) throw new TransferError("INTERRUPTED", "interrupted", location, { exitCode: 130 });

@@ -52,6 +52,12 @@ export interface CommonTransferOptions extends ConnectionOptions, EventOptions, 
   /** Cancel and retry a request that has sent or received nothing for this long (default 120 s). */
   idleTimeoutMs?: number;
   /**
+   * Fail the transfer, keeping its upload and journal for resume, when its parts made no progress (no byte
+   * sent, no part finished) for this long (default 3 minutes for an upload, 5 for a copy, whose parts are
+   * silent until done); 0 turns it off. A server that answers nothing is given up on within this bound.
+   */
+  stallTimeoutMs?: number;
+  /**
    * A conditional write: "*" refuses to overwrite an existing key (x-amz-if-none-match on PutObject,
    * CopyObject and CompleteMultipartUpload). A refusal fails the transfer and aborts its upload.
    */
@@ -125,3 +131,20 @@ export function checkLocation(bucket: string, key: string): void {
 }
 
 export const DEFAULT_IDLE_TIMEOUT_MS = 120_000;
+
+/** No progress for this long fails the transfer (resumable): an upload's bytes move all the time. */
+export const DEFAULT_UPLOAD_STALL_TIMEOUT_MS = 3 * 60_000;
+/** An UploadPartCopy moves no byte through us until the server has copied the whole part. */
+export const DEFAULT_COPY_STALL_TIMEOUT_MS = 5 * 60_000;
+
+export function resolveStallTimeout(value: number | undefined, operation: "upload" | "copy"): number {
+  if (value === undefined)
+    return operation === "copy" ? DEFAULT_COPY_STALL_TIMEOUT_MS : DEFAULT_UPLOAD_STALL_TIMEOUT_MS;
+  if (!(Number.isFinite(value) && value >= 0)) {
+    throw new UsageError(
+      "USAGE",
+      `the stall timeout must be 0 (none) or a number of milliseconds, got ${value}: e.g. 180000 for 3 minutes`,
+    );
+  }
+  return value;
+}

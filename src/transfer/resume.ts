@@ -35,6 +35,7 @@ export interface ResumeOptions extends ConnectionOptions, EventOptions {
   keepOnError?: boolean;
   retry?: CommonTransferOptions["retry"];
   idleTimeoutMs?: number;
+  stallTimeoutMs?: number;
   /** Required again when the transfer used SSE-C: the journal keeps only its MD5. */
   sseCustomerKey?: Uint8Array | string;
   sourceSseCustomerKey?: Uint8Array | string;

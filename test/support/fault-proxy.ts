@@ -1,6 +1,6 @@
 // A fault-injecting HTTP proxy for tests: it sits between s3xfer and the local Ceph and, by rule, answers
 // requests with 503 SlowDown / 500 InternalError, resets connections in the middle of a request or a
-// response, stalls, or throttles bandwidth. Clients reach it path-style, so it only has to forward each
+// response, drops a response whole after the server did the work, stalls, or throttles bandwidth. Clients reach it path-style, so it only has to forward each
 // request to one upstream; the Host header goes through unchanged because SigV4 signed it.
 //
 // Decisions are deterministic for a seed: each request's draw is a hash of the seed, what the request is
@@ -35,7 +35,7 @@ export type S3Operation =
   | "Other";
 
 export type FaultKind =
-  "slowdown" | "internal-error" | "reset-request" | "reset-response" | "stall" | "throttle";
+  "slowdown" | "internal-error" | "reset-request" | "reset-response" | "drop-response" | "stall" | "throttle";
 
 export interface RequestInfo {
   method: string;
@@ -121,6 +121,7 @@ const FAULT_KINDS: FaultKind[] = [
   "internal-error",
   "reset-request",
   "reset-response",
+  "drop-response",
   "stall",
   "throttle",
 ];
@@ -395,6 +396,18 @@ export async function startFaultProxy(options: FaultProxyOptions = {}): Promise<
         const out: http.OutgoingHttpHeaders = {};
         for (const [name, value] of Object.entries(upRes.headers)) {
           if (!HOP_BY_HOP.has(name) && value !== undefined) out[name] = value;
+        }
+        if (fault === "drop-response") {
+          // The server processed the request and answered; the client gets nothing but a reset (a lost
+          // reply: the connection broke after the server committed, before any byte came back).
+          const chunks: Buffer[] = [];
+          for await (const chunk of upRes) chunks.push(chunk as Buffer);
+          if (operation === "CreateMultipartUpload") {
+            const uploadId = /<UploadId>([^<]+)<\/UploadId>/.exec(Buffer.concat(chunks).toString("utf8"));
+            if (uploadId) run.orphanedUploads.push(uploadId[1]!);
+          }
+          reset();
+          return;
         }
         if (fault === "reset-response") {
           // Whole, to cut it in half (and to read an upload id from it): meant for S3's small answers.

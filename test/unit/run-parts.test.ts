@@ -5,6 +5,7 @@ import { runParts, type PartJob } from "../../src/engine/run-parts.js";
 import type { PartPool } from "../../src/workers/pool.js";
 import type { PartOutcome, PartTask } from "../../src/workers/tasks.js";
 import type { TransferEventData } from "../../src/transfer/events.js";
+import { TransferError } from "../../src/errors.js";
 
 /** A pool whose parts finish after random delays, so completions arrive out of order. */
 function fakePool(behaviour: (task: PartTask, call: number) => Promise<PartOutcome>): PartPool {
@@ -127,5 +128,152 @@ describe("runParts", () => {
     );
     expect(settled).toBe(started);
     expect(started).toBeLessThan(50);
+  });
+});
+
+/** A runner whose parts never answer until their request is cancelled, as on a hung server. */
+function hungUntilCancelled(cancelled: number[], answers: (partNumber: number) => boolean = () => false) {
+  return {
+    run: (task: PartTask, { signal }: { signal?: AbortSignal } = {}) => {
+      const partNumber = (task as { partNumber: number }).partNumber;
+      if (answers(partNumber)) return Promise.resolve(ok(task));
+      return new Promise<PartOutcome>((_resolve, reject) => {
+        signal?.addEventListener("abort", () => {
+          cancelled.push(partNumber);
+          reject(signal.reason as Error);
+        });
+      });
+    },
+  };
+}
+
+describe("runParts against a server that answers nothing", () => {
+  it("fails with STALLED (transient) once nothing moved for stallTimeoutMs, cancelling the requests", async () => {
+    const cancelled: number[] = [];
+    const journaled: number[] = [];
+    const error = await runParts(jobs(6), {
+      ...options(hungUntilCancelled(cancelled, (n) => n === 1) as unknown as PartPool, 3),
+      stallTimeoutMs: 50,
+      onPart: (part) => void journaled.push(part.partNumber),
+    }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(TransferError);
+    expect((error as TransferError).code).toBe("STALLED");
+    expect((error as TransferError).transient).toBe(true);
+    expect((error as TransferError).message).toMatch(/no progress for \d+ s/);
+    // Part 1 answered and was recorded; the others in flight were cancelled, none started after.
+    expect(journaled).toEqual([1]);
+    expect(cancelled.sort()).toEqual([2, 3, 4]);
+  });
+
+  it("a stop starts no more parts and cancels the hung ones after the grace period", async () => {
+    const cancelled: number[] = [];
+    const stop = new AbortController();
+    const journaled: number[] = [];
+    let started = 0;
+    const runner = hungUntilCancelled(cancelled, (n) => n <= 2);
+    const error = await runParts(jobs(10), {
+      ...options(
+        {
+          run: (task: PartTask, o?: { signal?: AbortSignal }) => {
+            started++;
+            if (started === 4) stop.abort();
+            return runner.run(task, o);
+          },
+        } as unknown as PartPool,
+        4,
+      ),
+      stop: stop.signal,
+      stopGraceMs: 20,
+      onPart: (part) => void journaled.push(part.partNumber),
+    }).catch((e: unknown) => e);
+    expect((error as TransferError).code).toBe("INTERRUPTED");
+    expect(journaled.sort()).toEqual([1, 2]);
+    expect(cancelled.sort()).toEqual([3, 4]);
+    expect(started).toBe(4);
+  });
+
+  it("a stop does not retry a part whose attempt failed", async () => {
+    const stop = new AbortController();
+    let calls = 0;
+    const pool = fakePool(async (task) => {
+      calls++;
+      stop.abort();
+      return {
+        ok: false,
+        partNumber: (task as { partNumber: number }).partNumber,
+        error: {
+          name: "InternalError",
+          message: "x",
+          code: "InternalError",
+          httpStatus: 500,
+          retryable: true,
+          throttle: false,
+        },
+      } as PartOutcome;
+    });
+    const error = await runParts(jobs(3), { ...options(pool, 1), stop: stop.signal }).catch(
+      (e: unknown) => e,
+    );
+    expect((error as TransferError).code).toBe("INTERRUPTED");
+    expect(calls).toBe(1);
+  });
+
+  it("a journal write that fails stops the transfer with that error (no unhandled rejection)", async () => {
+    const full = Object.assign(new Error("ENOSPC: no space left on device, write"), { code: "ENOSPC" });
+    let started = 0;
+    const pool = fakePool(async (task) => {
+      started++;
+      await new Promise((r) => setTimeout(r, 1));
+      return ok(task);
+    });
+    const error = await runParts(jobs(50), {
+      ...options(pool, 2),
+      onPart: (part) => {
+        if (part.partNumber === 3) throw full;
+      },
+    }).catch((e: unknown) => e);
+    expect(error).toBe(full);
+    expect(started).toBeLessThan(50);
+  });
+});
+
+describe("the no-progress deadline and retries", () => {
+  it("bytes re-sent by retries that time out are not progress: the transfer still fails STALLED", async () => {
+    // Each attempt "sends" a few bytes (into socket buffers, as against a frozen server), then times out;
+    // the 30 attempts take 4.5 s, far beyond the deadline.
+    const job: PartJob = {
+      partNumber: 1,
+      bytes: 100,
+      task: async ({ counters, slot }) => ({ partNumber: 1, counters, slot }) as unknown as PartTask,
+    };
+    let attempts = 0;
+    const runner = {
+      run: async (task: PartTask) => {
+        attempts++;
+        const { counters, slot } = task as unknown as { counters: SharedArrayBuffer; slot: number };
+        // Attempts "send" 30, 40, 50 bytes in turn and last 1.5 looks of the deadline's clock (every 100 ms
+        // for a 400 ms deadline), so the count it sees changes at least every other look.
+        Atomics.store(new BigInt64Array(counters), slot, BigInt(30 + (attempts % 3) * 10));
+        await new Promise((r) => setTimeout(r, 150));
+        return {
+          ok: false,
+          partNumber: 1,
+          error: {
+            name: "TimeoutError",
+            message: "socket timed out",
+            code: "TimeoutError",
+            retryable: true,
+            throttle: false,
+          },
+        } as PartOutcome;
+      },
+    };
+    const error = await runParts([job], {
+      ...options(runner as unknown as PartPool, 1),
+      retry: { maxAttempts: 30, budget: 1_000, baseDelayMs: 1, maxDelayMs: 2 },
+      stallTimeoutMs: 400,
+    }).catch((e: unknown) => e);
+    expect((error as TransferError).code).toBe("STALLED");
+    expect(attempts).toBeGreaterThan(1);
   });
 });

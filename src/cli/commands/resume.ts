@@ -8,6 +8,7 @@ import {
   connectionFlags,
   connectionFromFlags,
   readSseCKey,
+  stallTimeoutFlag,
   type ConnectionFlags,
 } from "../transfer-flags.js";
 
@@ -15,6 +16,7 @@ interface ResumeArgs extends ConnectionFlags {
   target: string;
   restart: boolean;
   concurrency?: number;
+  "stall-timeout"?: number;
   "sse-c-key"?: string;
   "sse-c-copy-source-key"?: string;
   "keep-on-error": boolean;
@@ -49,6 +51,7 @@ export function resumeCommand(yargs: Argv): Argv {
             describe: "abort the recorded upload and start the transfer over",
           })
           .option("concurrency", { type: "number", describe: "parts in flight at once" })
+          .option("stall-timeout", stallTimeoutFlag())
           .option("sse-c-key", {
             type: "string",
             describe: "the SSE-C key the transfer was started with (base64 or file:PATH)",
@@ -94,6 +97,7 @@ export function resumeCommand(yargs: Argv): Argv {
         result = await resume(journalTarget(args.target), {
           ...connectionFromFlags(args),
           ...(args.concurrency !== undefined ? { concurrency: args.concurrency } : {}),
+          ...(args["stall-timeout"] !== undefined ? { stallTimeoutMs: args["stall-timeout"] } : {}),
           ...(sseKey !== undefined ? { sseCustomerKey: sseKey } : {}),
           ...(sourceKey !== undefined ? { sourceSseCustomerKey: sourceKey } : {}),
           restart: args.restart,
