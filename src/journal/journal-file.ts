@@ -38,8 +38,22 @@ export class JournalFile {
     return journal;
   }
 
-  /** Opens an existing journal to append to it (resume). */
+  /**
+   * Opens an existing journal to append to it (resume). A torn last line (a crash mid-write) is cut off
+   * first: appended after it, the next line would merge with it into one that is not JSON, and the journal
+   * would no longer parse.
+   */
   static async append(path: string): Promise<JournalFile> {
+    const handle = await open(path, "r+", 0o600);
+    try {
+      const text = await handle.readFile("utf8");
+      if (text !== "" && !text.endsWith("\n")) {
+        await handle.truncate(Buffer.byteLength(text.slice(0, text.lastIndexOf("\n") + 1)));
+        await handle.sync();
+      }
+    } finally {
+      await handle.close();
+    }
     return new JournalFile(path, await open(path, "a", 0o600));
   }
 
