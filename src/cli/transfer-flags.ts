@@ -1,13 +1,17 @@
-import { readFileSync } from "node:fs";
 import type { Argv } from "yargs";
 import { UsageError } from "../errors.js";
-import { checkObjectAttributes, type ServerSideEncryption } from "../s3/object-attributes.js";
+import { checkObjectAttributes } from "../s3/object-attributes.js";
 import { resolveRetry } from "../engine/retry-policy.js";
 import type { CommonTransferOptions } from "../transfer/options.js";
-import type { ConnectionOptions } from "../s3/client-settings.js";
 import { sizeOption } from "./size-option.js";
-import { namedProfile, profileExists, s3ConfigBlock } from "./aws-config.js";
+import { namedProfile, s3ConfigBlock } from "./aws-config.js";
 import { transferDefaults } from "./transfer-defaults.js";
+import { connectionFlags, connectionFromFlags } from "./connection-flags.js";
+import { parseMetadata, parseSse, parseTagging, readSseCKey } from "./object-attribute-flags.js";
+
+// What `cp` and `resume` import from here; they live in their own modules now.
+export { connectionFlags, connectionFromFlags, type ConnectionFlags } from "./connection-flags.js";
+export { readSseCKey } from "./object-attribute-flags.js";
 
 /** The flags `cp` takes, named like aws-cli's where the meaning is the same. */
 export interface TransferFlags {
@@ -58,94 +62,6 @@ export interface TransferFlags {
   json: boolean;
   quiet: boolean;
   debug: boolean;
-}
-
-export interface ConnectionFlags {
-  "endpoint-url"?: string;
-  region?: string;
-  profile?: string;
-  "ca-bundle"?: string;
-  /** false for --no-verify-ssl. */
-  "verify-ssl"?: boolean;
-  /** Seconds. */
-  "cli-connect-timeout"?: number;
-  /** Seconds. */
-  "cli-read-timeout"?: number;
-}
-
-/** Where S3 is and who we are: the flags every command that talks to S3 takes. */
-export function connectionFlags<T>(yargs: Argv<T>): Argv<T & ConnectionFlags> {
-  return yargs
-    .option("endpoint-url", {
-      type: "string",
-      describe: "S3-compatible endpoint (default: AWS_ENDPOINT_URL_S3 / AWS_ENDPOINT_URL)",
-    })
-    .option("region", { type: "string", describe: "AWS region (default: AWS_REGION, the profile's region)" })
-    .option("profile", { type: "string", describe: "profile from ~/.aws/config and ~/.aws/credentials" })
-    .option("ca-bundle", {
-      type: "string",
-      describe: "PEM file of certificate authorities to trust for HTTPS (default: AWS_CA_BUNDLE)",
-    })
-    .option("verify-ssl", {
-      type: "boolean",
-      describe: "--no-verify-ssl: do not verify the server's TLS certificate (unsafe; for tests)",
-    })
-    .option("cli-connect-timeout", {
-      type: "string",
-      describe: "seconds to wait for a connection (default 10)",
-      coerce: (value: unknown) => parseSecondsFlag(value, "--cli-connect-timeout"),
-    })
-    .option("cli-read-timeout", {
-      type: "string",
-      describe: "seconds a request may send or receive nothing before it is retried (default 120)",
-      coerce: (value: unknown) => parseSecondsFlag(value, "--cli-read-timeout"),
-    }) as unknown as Argv<T & ConnectionFlags>;
-}
-
-/** A positive number of seconds (fractions allowed); aws-cli's 0 ("wait forever") is refused: a hang is worse. */
-export function parseSecondsFlag(value: unknown, flag: string): number {
-  const text = String(value ?? "").trim();
-  const seconds = /^\d+(\.\d+)?$/.test(text) ? Number(text) : NaN;
-  if (!(seconds > 0)) {
-    throw new UsageError(
-      "USAGE",
-      `${flag} "${text}" is not a positive number of seconds: e.g. ${flag} 30 (0, "wait forever", is not offered)`,
-    );
-  }
-  return seconds;
-}
-
-export function connectionFromFlags(
-  flags: ConnectionFlags,
-  env: NodeJS.ProcessEnv = process.env,
-): ConnectionOptions {
-  const profile = namedProfile(flags.profile, env);
-  if (profile && !profileExists(profile.name, env)) {
-    // The SDK would only say that no credentials were found, hiding the typo.
-    throw new UsageError(
-      "USAGE",
-      `the profile "${profile.name}" (from ${profile.from}) is not in ~/.aws/config or ~/.aws/credentials: check its name (aws configure list-profiles)`,
-    );
-  }
-  if (flags["verify-ssl"] === false && flags["ca-bundle"] !== undefined) {
-    throw new UsageError(
-      "USAGE",
-      "--no-verify-ssl and --ca-bundle cannot be used together: --ca-bundle trusts a CA, --no-verify-ssl trusts anything",
-    );
-  }
-  return {
-    ...(flags["endpoint-url"] ? { endpoint: flags["endpoint-url"] } : {}),
-    ...(flags.region ? { region: flags.region } : {}),
-    ...(flags.profile ? { profile: flags.profile } : {}),
-    ...(flags["ca-bundle"] !== undefined ? { caBundle: flags["ca-bundle"] } : {}),
-    ...(flags["verify-ssl"] === false ? { verifySsl: false } : {}),
-    ...(flags["cli-connect-timeout"] !== undefined
-      ? { connectTimeoutMs: Math.round(flags["cli-connect-timeout"] * 1000) }
-      : {}),
-    ...(flags["cli-read-timeout"] !== undefined
-      ? { idleTimeoutMs: Math.round(flags["cli-read-timeout"] * 1000) }
-      : {}),
-  };
 }
 
 export function transferFlags<T>(yargs: Argv<T>): Argv<T & TransferFlags> {
@@ -278,88 +194,6 @@ export function parseConcurrencyFlag(value: unknown): number {
     );
   }
   return Number(text);
-}
-
-export function parseMetadata(text: string | undefined): Record<string, string> | undefined {
-  if (text === undefined) return undefined;
-  const metadata: Record<string, string> = {};
-  for (const pair of text.split(",")) {
-    if (!pair) continue;
-    const eq = pair.indexOf("=");
-    if (eq <= 0)
-      throw new UsageError("USAGE", `--metadata "${text}" is not k=v,k2=v2: "${pair}" has no key=value`);
-    metadata[pair.slice(0, eq).trim()] = pair.slice(eq + 1);
-  }
-  return metadata;
-}
-
-function parseTagging(text: string | undefined): string | undefined {
-  if (text === undefined) return undefined;
-  for (const pair of text.split("&")) {
-    if (pair && !/^[^=]+=.*$/.test(pair)) {
-      throw new UsageError(
-        "USAGE",
-        `--tagging "${text}" is not k=v&k2=v2 (URL-encoded): "${pair}" has no key=value`,
-      );
-    }
-  }
-  return text;
-}
-
-function parseSse(flags: TransferFlags): ServerSideEncryption | undefined {
-  if (flags.sse === undefined) {
-    if (
-      flags["sse-kms-key-id"] !== undefined ||
-      flags["sse-kms-context"] !== undefined ||
-      flags["bucket-key-enabled"] !== undefined
-    ) {
-      throw new UsageError(
-        "USAGE",
-        "--sse-kms-key-id, --sse-kms-context and --bucket-key-enabled need --sse aws:kms",
-      );
-    }
-    return undefined;
-  }
-  if (flags.sse === "AES256") {
-    if (flags["sse-kms-key-id"] !== undefined)
-      throw new UsageError("USAGE", "--sse-kms-key-id needs --sse aws:kms, not AES256");
-    return { mode: "AES256" };
-  }
-  if (flags.sse === "aws:kms") {
-    const sse: ServerSideEncryption = { mode: "aws:kms" };
-    if (flags["sse-kms-key-id"]) sse.kmsKeyId = flags["sse-kms-key-id"];
-    if (flags["sse-kms-context"]) {
-      try {
-        sse.kmsContext = JSON.parse(flags["sse-kms-context"]) as Record<string, string>;
-      } catch {
-        throw new UsageError("USAGE", `--sse-kms-context is not JSON: give it as '{"key":"value"}'`);
-      }
-    }
-    if (flags["bucket-key-enabled"] !== undefined) sse.bucketKey = flags["bucket-key-enabled"];
-    return sse;
-  }
-  throw new UsageError(
-    "USAGE",
-    `--sse "${flags.sse}" is not known: use AES256 or aws:kms (or --sse-c-key for SSE-C)`,
-  );
-}
-
-/** Reads an SSE-C key flag: base64 text, or file:PATH holding the raw 32 bytes or their base64. */
-export function readSseCKey(value: string | undefined, flag: string): Uint8Array | string | undefined {
-  if (value === undefined) return undefined;
-  if (!value.startsWith("file:")) return value;
-  const path = value.slice(5);
-  let content: Buffer;
-  try {
-    content = readFileSync(path);
-  } catch {
-    throw new UsageError(
-      "USAGE",
-      `${flag} file ${path} cannot be read: check the path (the file holds the 32-byte key, or its base64)`,
-    );
-  }
-  if (content.length === 32) return new Uint8Array(content);
-  return content.toString("utf8").trim();
 }
 
 /** The library options these flags stand for. */

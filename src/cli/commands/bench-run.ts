@@ -41,7 +41,7 @@ import { RandomDataStream, writeRandomFile } from "../../bench/random-data.js";
 import { ResourceMeter, type ResourceUsage } from "../../bench/resources.js";
 import { latencySummary, median, type LatencySummary } from "../../bench/stats.js";
 import { S3xferError, UsageError } from "../../errors.js";
-import { connectionFromFlags } from "../transfer-flags.js";
+import { connectionFromFlags } from "../connection-flags.js";
 import { formatSize, planCopy, planUpload } from "../../planner/index.js";
 import { classifyError } from "../../s3/error-class.js";
 import { createMainClient, endpointFromEnvironment } from "../../s3/client-settings.js";
