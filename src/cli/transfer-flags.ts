@@ -6,15 +6,22 @@ import type { CommonTransferOptions } from "../transfer/options.js";
 import { sizeOption } from "./size-option.js";
 import { namedProfile, s3ConfigBlock } from "./aws-config.js";
 import { transferDefaults } from "./transfer-defaults.js";
-import { connectionFlags, connectionFromFlags } from "./connection-flags.js";
-import { parseMetadata, parseSse, parseTagging, readSseCKey } from "./object-attribute-flags.js";
+import { connectionFlags, connectionFromFlags, type ConnectionFlags } from "./connection-flags.js";
+import { outputFlags, type OutputFlags } from "./output-flags.js";
+import {
+  parseMetadata,
+  parseSse,
+  parseTagging,
+  readSseCKey,
+  type SseFlags,
+} from "./object-attribute-flags.js";
 
 // What `cp` and `resume` import from here; they live in their own modules now.
 export { connectionFlags, connectionFromFlags, type ConnectionFlags } from "./connection-flags.js";
 export { readSseCKey } from "./object-attribute-flags.js";
 
 /** The flags `cp` takes, named like aws-cli's where the meaning is the same. */
-export interface TransferFlags {
+export interface TransferFlags extends ConnectionFlags, OutputFlags, SseFlags {
   "part-size"?: number;
   "multipart-threshold"?: number;
   "force-multipart": boolean;
@@ -32,10 +39,6 @@ export interface TransferFlags {
   tagging?: string;
   "storage-class"?: string;
   acl?: string;
-  sse?: string;
-  "sse-kms-key-id"?: string;
-  "sse-kms-context"?: string;
-  "bucket-key-enabled"?: boolean;
   "sse-c-key"?: string;
   "expected-bucket-owner"?: string;
   "request-payer"?: string;
@@ -47,119 +50,99 @@ export interface TransferFlags {
   "grant-write-acp"?: string;
   "grant-full-control"?: string;
   "website-redirect-location"?: string;
-  "cli-read-timeout"?: number;
-  "endpoint-url"?: string;
-  region?: string;
-  profile?: string;
-  "ca-bundle"?: string;
-  "verify-ssl"?: boolean;
-  "cli-connect-timeout"?: number;
-  progress: boolean;
   /** A path, or false for --no-journal. */
   journal?: string | boolean;
   "keep-on-error": boolean;
   "keep-journal"?: boolean;
-  json: boolean;
-  quiet: boolean;
   debug: boolean;
 }
 
 export function transferFlags<T>(yargs: Argv<T>): Argv<T & TransferFlags> {
-  return connectionFlags(yargs)
-    .option(
-      "part-size",
-      sizeOption("--part-size", "part size, e.g. 64MiB (5 MiB–5 GiB; refused if it needs > 10,000 parts)"),
-    )
-    .option(
-      "multipart-threshold",
-      sizeOption("--multipart-threshold", "objects below this go in one request"),
-    )
-    .option("force-multipart", {
-      type: "boolean",
-      default: false,
-      describe: "use multipart even for small objects",
-    })
-    .option("concurrency", {
-      // A string, not yargs' number: "abc" would become NaN and the message could not say what was given.
-      type: "string",
-      describe: "parts in flight at once (default 8)",
-      coerce: parseConcurrencyFlag,
-    })
-    .option("max-attempts", {
-      type: "string",
-      describe: "attempts per part, the first included, before the transfer fails (default 8)",
-      coerce: parseMaxAttemptsFlag,
-    })
-    .option("checksum-algorithm", {
-      type: "string",
-      describe: "CRC32 | CRC32C | CRC64NVME | SHA1 | SHA256 | NONE (default CRC64NVME)",
-    })
-    .option("content-md5", {
-      type: "boolean",
-      default: false,
-      describe: "send Content-MD5 with every part and check the ETag",
-    })
-    .option("content-type", {
-      type: "string",
-      describe: "Content-Type (default: guessed from the file name)",
-    })
-    .option("content-encoding", { type: "string" })
-    .option("content-language", { type: "string" })
-    .option("content-disposition", { type: "string" })
-    .option("cache-control", { type: "string" })
-    .option("expires", { type: "string", describe: "Expires header, an ISO 8601 date" })
-    .option("metadata", { type: "string", describe: "user metadata: k=v,k2=v2" })
-    .option("tagging", { type: "string", describe: "tags, URL-encoded: k=v&k2=v2" })
-    .option("storage-class", { type: "string" })
-    .option("acl", { type: "string" })
-    .option("sse", { type: "string", describe: "server-side encryption: AES256 | aws:kms" })
-    .option("sse-kms-key-id", { type: "string", describe: "KMS key for --sse aws:kms" })
-    .option("sse-kms-context", { type: "string", describe: "KMS encryption context, as JSON" })
-    .option("bucket-key-enabled", { type: "boolean", describe: "use an S3 Bucket Key with --sse aws:kms" })
-    .option("sse-c-key", {
-      type: "string",
-      describe: "SSE-C key: base64 of 32 bytes, or file:PATH (never echoed)",
-    })
-    .option("expected-bucket-owner", {
-      type: "string",
-      describe: "account id that must own the destination bucket",
-    })
-    .option("request-payer", { type: "string", choices: ["requester"] })
-    .option("object-lock-mode", {
-      type: "string",
-      describe: "Object Lock retention: GOVERNANCE | COMPLIANCE (with --object-lock-retain-until-date)",
-    })
-    .option("object-lock-retain-until-date", {
-      type: "string",
-      describe: "until when the retention holds, ISO 8601 (e.g. 2030-01-31T00:00:00Z)",
-    })
-    .option("object-lock-legal-hold-status", { type: "string", describe: "Object Lock legal hold: ON | OFF" })
-    .option("grant-read", {
-      type: "string",
-      describe: 'grantees who may read: id="…",uri="…",emailAddress="…"',
-    })
-    .option("grant-read-acp", { type: "string", describe: "grantees who may read the ACL" })
-    .option("grant-write-acp", { type: "string", describe: "grantees who may change the ACL" })
-    .option("grant-full-control", { type: "string", describe: "grantees with full control" })
-    .option("website-redirect-location", {
-      type: "string",
-      describe: "website bucket: redirect requests for this object to /key or an http(s) URL",
-    })
-    .option("progress", {
-      type: "boolean",
-      default: true,
-      describe: "show a progress bar on a terminal (--no-progress hides it)",
-    })
-    .option("json", {
-      type: "boolean",
-      default: false,
-      describe: "newline-delimited JSON events on stdout; the last line is the result (docs/json-events.md)",
-    })
-    .option("quiet", {
-      type: "boolean",
-      default: false,
-      describe: "print nothing but errors",
-    })
+  return outputFlags(
+    connectionFlags(yargs)
+      .option(
+        "part-size",
+        sizeOption("--part-size", "part size, e.g. 64MiB (5 MiB–5 GiB; refused if it needs > 10,000 parts)"),
+      )
+      .option(
+        "multipart-threshold",
+        sizeOption("--multipart-threshold", "objects below this go in one request"),
+      )
+      .option("force-multipart", {
+        type: "boolean",
+        default: false,
+        describe: "use multipart even for small objects",
+      })
+      .option("concurrency", {
+        // A string, not yargs' number: "abc" would become NaN and the message could not say what was given.
+        type: "string",
+        describe: "parts in flight at once (default 8)",
+        coerce: parseConcurrencyFlag,
+      })
+      .option("max-attempts", {
+        type: "string",
+        describe: "attempts per part, the first included, before the transfer fails (default 8)",
+        coerce: parseMaxAttemptsFlag,
+      })
+      .option("checksum-algorithm", {
+        type: "string",
+        describe: "CRC32 | CRC32C | CRC64NVME | SHA1 | SHA256 | NONE (default CRC64NVME)",
+      })
+      .option("content-md5", {
+        type: "boolean",
+        default: false,
+        describe: "send Content-MD5 with every part and check the ETag",
+      })
+      .option("content-type", {
+        type: "string",
+        describe: "Content-Type (default: guessed from the file name)",
+      })
+      .option("content-encoding", { type: "string" })
+      .option("content-language", { type: "string" })
+      .option("content-disposition", { type: "string" })
+      .option("cache-control", { type: "string" })
+      .option("expires", { type: "string", describe: "Expires header, an ISO 8601 date" })
+      .option("metadata", { type: "string", describe: "user metadata: k=v,k2=v2" })
+      .option("tagging", { type: "string", describe: "tags, URL-encoded: k=v&k2=v2" })
+      .option("storage-class", { type: "string" })
+      .option("acl", { type: "string" })
+      .option("sse", { type: "string", describe: "server-side encryption: AES256 | aws:kms" })
+      .option("sse-kms-key-id", { type: "string", describe: "KMS key for --sse aws:kms" })
+      .option("sse-kms-context", { type: "string", describe: "KMS encryption context, as JSON" })
+      .option("bucket-key-enabled", { type: "boolean", describe: "use an S3 Bucket Key with --sse aws:kms" })
+      .option("sse-c-key", {
+        type: "string",
+        describe: "SSE-C key: base64 of 32 bytes, or file:PATH (never echoed)",
+      })
+      .option("expected-bucket-owner", {
+        type: "string",
+        describe: "account id that must own the destination bucket",
+      })
+      .option("request-payer", { type: "string", choices: ["requester"] })
+      .option("object-lock-mode", {
+        type: "string",
+        describe: "Object Lock retention: GOVERNANCE | COMPLIANCE (with --object-lock-retain-until-date)",
+      })
+      .option("object-lock-retain-until-date", {
+        type: "string",
+        describe: "until when the retention holds, ISO 8601 (e.g. 2030-01-31T00:00:00Z)",
+      })
+      .option("object-lock-legal-hold-status", {
+        type: "string",
+        describe: "Object Lock legal hold: ON | OFF",
+      })
+      .option("grant-read", {
+        type: "string",
+        describe: 'grantees who may read: id="…",uri="…",emailAddress="…"',
+      })
+      .option("grant-read-acp", { type: "string", describe: "grantees who may read the ACL" })
+      .option("grant-write-acp", { type: "string", describe: "grantees who may change the ACL" })
+      .option("grant-full-control", { type: "string", describe: "grantees with full control" })
+      .option("website-redirect-location", {
+        type: "string",
+        describe: "website bucket: redirect requests for this object to /key or an http(s) URL",
+      }),
+  )
     .option("journal", {
       type: "string",
       describe:
