@@ -91,3 +91,16 @@ export function readSseCKey(value: string | undefined, flag: string): Uint8Array
   if (content.length === 32) return new Uint8Array(content);
   return content.toString("utf8").trim();
 }
+
+/** An ISO 8601 date flag; `example` shows what one looks like when the flag is easy to get wrong. */
+export function parseDateFlag(text: string | undefined, flag: string, example?: string): Date | undefined {
+  if (text === undefined) return undefined;
+  const date = new Date(text);
+  if (Number.isNaN(date.getTime())) {
+    throw new UsageError(
+      "USAGE",
+      `${flag} "${text}" is not a date: use ISO 8601${example ? `, e.g. ${example}` : ""}`,
+    );
+  }
+  return date;
+}

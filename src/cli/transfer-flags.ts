@@ -9,6 +9,7 @@ import { transferDefaults } from "./transfer-defaults.js";
 import { connectionFlags, connectionFromFlags, type ConnectionFlags } from "./connection-flags.js";
 import { outputFlags, type OutputFlags } from "./output-flags.js";
 import {
+  parseDateFlag,
   parseMetadata,
   parseSse,
   parseTagging,
@@ -222,12 +223,7 @@ export function transferOptionsFromFlags(
   set("contentLanguage", flags["content-language"]);
   set("contentDisposition", flags["content-disposition"]);
   set("cacheControl", flags["cache-control"]);
-  if (flags.expires !== undefined) {
-    const date = new Date(flags.expires);
-    if (Number.isNaN(date.getTime()))
-      throw new UsageError("USAGE", `--expires "${flags.expires}" is not a date: use ISO 8601`);
-    options.expires = date;
-  }
+  set("expires", parseDateFlag(flags.expires, "--expires"));
   set("metadata", parseMetadata(flags.metadata));
   set("tagging", parseTagging(flags.tagging));
   set("storageClass", flags["storage-class"]);
@@ -241,17 +237,14 @@ export function transferOptionsFromFlags(
     "objectLockMode",
     upper(flags["object-lock-mode"]) as CommonTransferOptions["objectLockMode"] | undefined,
   );
-  if (flags["object-lock-retain-until-date"] !== undefined) {
-    const text = flags["object-lock-retain-until-date"];
-    const date = new Date(text);
-    if (Number.isNaN(date.getTime())) {
-      throw new UsageError(
-        "USAGE",
-        `--object-lock-retain-until-date "${text}" is not a date: use ISO 8601, e.g. 2030-01-31T00:00:00Z`,
-      );
-    }
-    options.objectLockRetainUntilDate = date;
-  }
+  set(
+    "objectLockRetainUntilDate",
+    parseDateFlag(
+      flags["object-lock-retain-until-date"],
+      "--object-lock-retain-until-date",
+      "2030-01-31T00:00:00Z",
+    ),
+  );
   set(
     "objectLockLegalHoldStatus",
     upper(flags["object-lock-legal-hold-status"]) as

@@ -4,7 +4,13 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { UsageError } from "../../src/errors.js";
 import { parseSecondsFlag } from "../../src/cli/connection-flags.js";
-import { parseMetadata, parseSse, parseTagging, readSseCKey } from "../../src/cli/object-attribute-flags.js";
+import {
+  parseDateFlag,
+  parseMetadata,
+  parseSse,
+  parseTagging,
+  readSseCKey,
+} from "../../src/cli/object-attribute-flags.js";
 import { parseConcurrencyFlag, parseMaxAttemptsFlag } from "../../src/cli/transfer-flags.js";
 
 /** The UsageError a parser throws: exit status 2, code USAGE, and the message people read. */
@@ -109,6 +115,26 @@ describe("readSseCKey", () => {
     const missing = join(dir, "missing.key");
     expect(usageError(() => readSseCKey(`file:${missing}`, "--sse-c-copy-source-key"))).toBe(
       `--sse-c-copy-source-key file ${missing} cannot be read: check the path (the file holds the 32-byte key, or its base64)`,
+    );
+  });
+});
+
+describe("parseDateFlag", () => {
+  it("reads ISO 8601; absent stays absent", () => {
+    expect(parseDateFlag("2030-01-31T00:00:00Z", "--expires")).toEqual(new Date(Date.UTC(2030, 0, 31)));
+    expect(parseDateFlag(undefined, "--expires")).toBeUndefined();
+  });
+
+  it("refuses what is not a date, with an example when one is given", () => {
+    expect(usageError(() => parseDateFlag("tomorrow", "--expires"))).toBe(
+      '--expires "tomorrow" is not a date: use ISO 8601',
+    );
+    expect(
+      usageError(() =>
+        parseDateFlag("31/01/2030", "--object-lock-retain-until-date", "2030-01-31T00:00:00Z"),
+      ),
+    ).toBe(
+      '--object-lock-retain-until-date "31/01/2030" is not a date: use ISO 8601, e.g. 2030-01-31T00:00:00Z',
     );
   });
 });
