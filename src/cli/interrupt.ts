@@ -28,24 +28,41 @@ export function failureExitCode(error: unknown): number {
   return exitCodeAfter(error, error instanceof S3xferError ? error.exitCode : 1);
 }
 
+/** What a run says when it is interrupted: on the first signal, and before a second one quits at once. */
+export interface InterruptMessages {
+  stopping(name: StopSignal): string;
+  /** Said just before a second signal exits (nothing by default). */
+  quitting?(): string;
+}
+
+const TRANSFER_MESSAGES: InterruptMessages = {
+  // Only Ctrl-C can be pressed again: a service manager's SIGTERM gets no keyboard hint.
+  stopping: (name) =>
+    name === "SIGINT"
+      ? "s3xfer: Ctrl-C: stopping cleanly (press Ctrl-C again to quit at once)\n"
+      : "s3xfer: SIGTERM received: stopping cleanly\n",
+};
+
 /**
- * Ctrl-C / SIGTERM: the first one asks the transfer to stop cleanly: it starts no more parts, gives the
+ * Ctrl-C / SIGTERM: the first one asks the run to stop cleanly: a transfer starts no more parts, gives the
  * running ones a few seconds to finish, cancels what is still in flight (a hung server cannot hold it), and
- * keeps the upload for resume (or aborts it without a journal); a second one exits at once. `beforeMessage` runs first, so the progress
- * bar is erased before the line that says what happens.
+ * keeps the upload for resume (or aborts it without a journal); bench removes what it created. A second one
+ * exits at once. `beforeMessage` runs first, so the progress bar is erased before the line that says what
+ * happens.
  */
-export function interruptSignal(beforeMessage?: () => void): { signal: AbortSignal; dispose(): void } {
+export function interruptSignal(
+  beforeMessage?: () => void,
+  messages: InterruptMessages = TRANSFER_MESSAGES,
+): { signal: AbortSignal; dispose(): void } {
   const controller = new AbortController();
   const onSignal = (name: StopSignal) => {
-    if (received) process.exit(SIGNAL_EXIT[received]);
+    if (received) {
+      if (messages.quitting) writeErr(messages.quitting());
+      process.exit(SIGNAL_EXIT[received]);
+    }
     received = name;
     beforeMessage?.();
-    // Only Ctrl-C can be pressed again: a service manager's SIGTERM gets no keyboard hint.
-    writeErr(
-      name === "SIGINT"
-        ? "s3xfer: Ctrl-C: stopping cleanly (press Ctrl-C again to quit at once)\n"
-        : "s3xfer: SIGTERM received: stopping cleanly\n",
-    );
+    writeErr(messages.stopping(name));
     controller.abort(new S3xferError("ABORTED", `interrupted by ${name}`, { exitCode: SIGNAL_EXIT[name] }));
   };
   process.on("SIGINT", onSignal);

@@ -1,9 +1,11 @@
-/** Main-thread requests about whole objects: HEAD, tags, bucket existence, a single CopyObject. */
+/** Main-thread requests about whole objects: HEAD, tags, bucket existence, a single CopyObject, listings. */
 import {
   CopyObjectCommand,
   GetObjectTaggingCommand,
   HeadBucketCommand,
   HeadObjectCommand,
+  ListObjectVersionsCommand,
+  ListObjectsV2Command,
   PutObjectTaggingCommand,
   type CopyObjectCommandOutput,
   type HeadObjectCommandOutput,
@@ -184,4 +186,59 @@ export async function copyObject(
     }),
     request.signal ? { abortSignal: request.signal } : {},
   );
+}
+
+export interface ListedObject {
+  key: string;
+  /** Set when listed with its versions. */
+  versionId?: string;
+}
+
+/** The objects under a prefix, every page (the current version of each). */
+export async function* listObjects(
+  client: S3Client,
+  bucket: string,
+  prefix: string,
+): AsyncGenerator<ListedObject> {
+  let token: string | undefined;
+  for (;;) {
+    const page = await client.send(
+      new ListObjectsV2Command({
+        Bucket: bucket,
+        Prefix: prefix,
+        ...(token ? { ContinuationToken: token } : {}),
+      }),
+    );
+    for (const o of page.Contents ?? []) if (o.Key) yield { key: o.Key };
+    if (!page.IsTruncated || !page.NextContinuationToken) break;
+    token = page.NextContinuationToken;
+  }
+}
+
+/** Every version and delete marker under a prefix, every page: what deleting everything there must remove. */
+export async function* listObjectVersions(
+  client: S3Client,
+  bucket: string,
+  prefix: string,
+): AsyncGenerator<ListedObject> {
+  let keyMarker: string | undefined;
+  let versionIdMarker: string | undefined;
+  for (;;) {
+    const page = await client.send(
+      new ListObjectVersionsCommand({
+        Bucket: bucket,
+        Prefix: prefix,
+        ...(keyMarker ? { KeyMarker: keyMarker } : {}),
+        ...(versionIdMarker ? { VersionIdMarker: versionIdMarker } : {}),
+      }),
+    );
+    for (const v of [...(page.Versions ?? []), ...(page.DeleteMarkers ?? [])]) {
+      if (v.Key) yield { key: v.Key, ...(v.VersionId ? { versionId: v.VersionId } : {}) };
+    }
+    if (!page.IsTruncated) break;
+    keyMarker = page.NextKeyMarker;
+    versionIdMarker = page.NextVersionIdMarker;
+    // A server that says "truncated" without saying where to go on would loop forever.
+    if (!keyMarker && !versionIdMarker) break;
+  }
 }

@@ -31,15 +31,6 @@ function hasDigestLength(algorithm: ChecksumAlgorithm, value: string): boolean {
   return Buffer.from(value.replace(/-\d+$/, ""), "base64").length === digestLength(algorithm);
 }
 
-/**
- * Equal checksum values. AWS writes a composite value with its part count ("…-3"); moto 5.2 types it
- * COMPOSITE but leaves the count off, so a composite value without it compares on the digest alone.
- */
-function sameValue(server: string, ours: string): boolean {
-  if (server === ours) return true;
-  return !/-\d+$/.test(server) && ours.replace(/-\d+$/, "") === server;
-}
-
 /** The server's value is composite ("…-N", or typed COMPOSITE) or full-object; only like compare. */
 function serverValueIsComposite(head: HeadObjectCommandOutput, value: string): boolean {
   return head.ChecksumType === "COMPOSITE" || isCompositeValue(value);
@@ -69,7 +60,7 @@ export function verifyObject(head: HeadObjectCommandOutput, expected: Expectatio
     else if (!hasDigestLength(expected.algorithm, server)) checksum = "not comparable";
     else if (serverValueIsComposite(head, server) !== isCompositeValue(expected.checksum))
       checksum = "not comparable";
-    else if (sameValue(server, expected.checksum)) checksum = "ok";
+    else if (server === expected.checksum) checksum = "ok";
     else {
       throw new TransferError(
         "VERIFICATION_FAILED",

@@ -1,7 +1,7 @@
 import type { Argv } from "yargs";
 import { UsageError } from "../../errors.js";
 import { isS3Url, parseS3Url } from "../../s3/url.js";
-import { connectionFlags, connectionFromFlags, type ConnectionFlags } from "../transfer-flags.js";
+import { connectionFlags, connectionFromFlags, type ConnectionFlags } from "../connection-flags.js";
 import { journalTarget } from "./resume.js";
 
 interface AbortArgs extends ConnectionFlags {

@@ -1,5 +1,5 @@
 import type { Argv } from "yargs";
-import { connectionFlags, type ConnectionFlags } from "../transfer-flags.js";
+import { connectionFlags, type ConnectionFlags } from "../connection-flags.js";
 import { sizeOption } from "../size-option.js";
 
 export interface BenchArgs extends ConnectionFlags {

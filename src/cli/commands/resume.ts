@@ -3,6 +3,7 @@ import { defaultJournalPath } from "../../journal/location.js";
 import { isS3Url, parseS3Url } from "../../s3/url.js";
 import type { TransferResult } from "../../transfer/result.js";
 import { failureExitCode, interruptSignal } from "../interrupt.js";
+import { outputFlags, type OutputFlags } from "../output-flags.js";
 import { ProgressDisplay, outputMode } from "../progress-display.js";
 import {
   connectionFlags,
@@ -12,7 +13,7 @@ import {
   type ConnectionFlags,
 } from "../transfer-flags.js";
 
-interface ResumeArgs extends ConnectionFlags {
+interface ResumeArgs extends ConnectionFlags, OutputFlags {
   target: string;
   restart: boolean;
   concurrency?: number;
@@ -21,9 +22,6 @@ interface ResumeArgs extends ConnectionFlags {
   "sse-c-copy-source-key"?: string;
   "keep-on-error": boolean;
   "keep-journal": boolean;
-  progress: boolean;
-  json: boolean;
-  quiet: boolean;
 }
 
 /** The journal a command means: a path, or the default journal of an s3:// destination. */
@@ -39,47 +37,37 @@ export function resumeCommand(yargs: Argv): Argv {
     "finish an interrupted transfer from its journal, without re-sending finished parts",
     (y) =>
       connectionFlags(
-        y
-          .positional("target", {
-            type: "string",
-            demandOption: true,
-            describe: "a journal file, or the s3://bucket/key destination",
-          })
-          .option("restart", {
-            type: "boolean",
-            default: false,
-            describe: "abort the recorded upload and start the transfer over",
-          })
-          .option("concurrency", { type: "number", describe: "parts in flight at once" })
-          .option("stall-timeout", stallTimeoutFlag())
-          .option("sse-c-key", {
-            type: "string",
-            describe: "the SSE-C key the transfer was started with (base64 or file:PATH)",
-          })
-          .option("sse-c-copy-source-key", { type: "string", describe: "the SSE-C key of a copy's source" })
-          .option("keep-on-error", {
-            type: "boolean",
-            default: false,
-            describe:
-              "on a failure, keep the multipart upload and its journal to resume again, even if not transient",
-          })
-          .option("keep-journal", {
-            type: "boolean",
-            default: false,
-            describe: "keep the journal once the transfer completed and was verified",
-          })
-          .option("progress", {
-            type: "boolean",
-            default: true,
-            describe: "show a progress bar on a terminal (--no-progress hides it)",
-          })
-          .option("json", {
-            type: "boolean",
-            default: false,
-            describe:
-              "newline-delimited JSON events on stdout; the last line is the result (docs/json-events.md)",
-          })
-          .option("quiet", { type: "boolean", default: false, describe: "print nothing but errors" }),
+        outputFlags(
+          y
+            .positional("target", {
+              type: "string",
+              demandOption: true,
+              describe: "a journal file, or the s3://bucket/key destination",
+            })
+            .option("restart", {
+              type: "boolean",
+              default: false,
+              describe: "abort the recorded upload and start the transfer over",
+            })
+            .option("concurrency", { type: "number", describe: "parts in flight at once" })
+            .option("stall-timeout", stallTimeoutFlag())
+            .option("sse-c-key", {
+              type: "string",
+              describe: "the SSE-C key the transfer was started with (base64 or file:PATH)",
+            })
+            .option("sse-c-copy-source-key", { type: "string", describe: "the SSE-C key of a copy's source" })
+            .option("keep-on-error", {
+              type: "boolean",
+              default: false,
+              describe:
+                "on a failure, keep the multipart upload and its journal to resume again, even if not transient",
+            })
+            .option("keep-journal", {
+              type: "boolean",
+              default: false,
+              describe: "keep the journal once the transfer completed and was verified",
+            }),
+        ),
       ).example(
         "$0 resume s3://bucket/huge.tar",
         "continue where the interrupted cp stopped",

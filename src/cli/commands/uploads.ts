@@ -3,7 +3,7 @@ import { formatSize } from "../../planner/size.js";
 import { parseS3Url } from "../../s3/url.js";
 import type { InProgressUpload } from "../../transfer/in-progress-uploads.js";
 import { formatDuration, parseDuration } from "../duration.js";
-import { connectionFlags, connectionFromFlags, type ConnectionFlags } from "../transfer-flags.js";
+import { connectionFlags, connectionFromFlags, type ConnectionFlags } from "../connection-flags.js";
 
 interface UploadsArgs extends ConnectionFlags {
   target: string;
