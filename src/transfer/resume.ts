@@ -60,6 +60,9 @@ export interface ResumeOptions extends ConnectionOptions, EventOptions {
 export async function resume(journalPath: string, options: ResumeOptions = {}): Promise<TransferResult> {
   const journal = await readJournal(journalPath);
   const { header } = journal;
+  if (header.operation === "download") {
+    throw new UsageError("USAGE", `${journalPath} records a download: resume it with resumeDownload`);
+  }
   const location = {
     bucket: header.destination.bucket,
     key: header.destination.key,
@@ -181,7 +184,12 @@ async function restart(
   common: CommonTransferOptions & { contentMd5: boolean },
   options: ResumeOptions,
 ): Promise<TransferResult> {
-  const context = createContext(header.operation, common, validateCommonOptions(common), "");
+  const context = createContext(
+    header.operation as "upload" | "copy",
+    common,
+    validateCommonOptions(common),
+    "",
+  );
   try {
     await abortUpload(context.dest, header.uploadId);
   } finally {

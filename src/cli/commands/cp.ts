@@ -3,6 +3,7 @@ import { UsageError } from "../../errors.js";
 import { isS3Url, parseS3Url } from "../../s3/url.js";
 import { upload } from "../../transfer/upload.js";
 import { copy, type CopyProps } from "../../transfer/copy.js";
+import { runDownloadCp } from "./cp-download.js";
 import type { TransferResult } from "../../transfer/result.js";
 import { ProgressDisplay, printResult, outputMode } from "../progress-display.js";
 import { interruptSignal } from "../interrupt.js";
@@ -24,21 +25,27 @@ interface CpArgs extends TransferFlags {
   "copy-props"?: CopyProps;
   "sse-c-copy-source-key"?: string;
   "expected-source-bucket-owner"?: string;
+  overwrite?: boolean;
+  "version-id"?: string;
 }
 
 export function cpCommand(yargs: Argv): Argv {
   return yargs.command<CpArgs>(
     "cp <source> <destination>",
-    "upload a file or stdin (-) to S3, or copy an S3 object server-side",
+    "upload a file or stdin (-) to S3, copy an S3 object server-side, or download one (to a file or -)",
     (y) =>
       transferFlags(
         y
           .positional("source", {
             type: "string",
-            describe: "a local file, or - for stdin",
+            describe: "a local file, - for stdin, or s3://bucket/key",
             demandOption: true,
           })
-          .positional("destination", { type: "string", describe: "s3://bucket/key", demandOption: true })
+          .positional("destination", {
+            type: "string",
+            describe: "s3://bucket/key, or a file, directory or - for a download",
+            demandOption: true,
+          })
           .option("expected-size", sizeOption("--expected-size", "for stdin: the size to plan parts for"))
           .option("metadata-directive", {
             choices: ["COPY", "REPLACE"] as const,
@@ -59,13 +66,17 @@ export function cpCommand(yargs: Argv): Argv {
           .option("expected-source-bucket-owner", {
             type: "string",
             describe: "copy: account id that must own the source bucket",
-          }),
+          })
+          .option("overwrite", { type: "boolean", describe: "download: replace an existing file" })
+          .option("version-id", { type: "string", describe: "download: the object version to fetch" }),
       )
         .example("$0 cp ./backup.tar s3://bucket/backup.tar", "multipart upload with a progress bar")
         .example("tar c dir | $0 cp - s3://bucket/dir.tar --expected-size 200GiB", "upload a stream")
+        .example("$0 cp s3://a/huge.tar s3://b/huge.tar", "server-side copy of any size, verified")
+        .example("$0 cp s3://bucket/huge.tar ./huge.tar", "parallel, verified, resumable download")
         .example(
-          "$0 cp s3://a/huge.tar s3://b/huge.tar",
-          "server-side copy of any size, verified",
+          "$0 cp s3://bucket/huge.tar - | tar x",
+          "download in order to stdout",
         ) as unknown as Argv<CpArgs>,
     async (args) => {
       process.exitCode = await runCp(restoreDashes(args, ["source"]));
@@ -123,15 +134,16 @@ function checkFlagCombinations(args: CpArgs, isCopy: boolean, isStdin: boolean):
 async function runCp(args: CpArgs): Promise<number> {
   const isStdin = args.source === STDIN_ARG;
   if (!isS3Url(args.destination)) {
-    if (isS3Url(args.source)) {
-      throw new UsageError(
-        "USAGE",
-        "downloads are not supported yet: the destination must be s3://bucket/key",
-      );
-    }
+    if (isS3Url(args.source)) return runDownloadCp(args);
     throw new UsageError(
       "INVALID_S3_URL",
       `destination "${args.destination}" must be an S3 URL: s3://bucket/key`,
+    );
+  }
+  if (args.overwrite !== undefined || args["version-id"] !== undefined) {
+    throw new UsageError(
+      "USAGE",
+      "--overwrite and --version-id apply to a download (s3://… to a file): remove them",
     );
   }
   const destination = parseS3Url(args.destination);

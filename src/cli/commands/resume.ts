@@ -2,6 +2,7 @@ import type { Argv } from "yargs";
 import { defaultJournalPath } from "../../journal/location.js";
 import { isS3Url, parseS3Url } from "../../s3/url.js";
 import { resume } from "../../transfer/resume.js";
+import { downloadJournalFor, resumeDownloadCommand } from "./resume-download.js";
 import type { TransferResult } from "../../transfer/result.js";
 import { interruptSignal } from "../interrupt.js";
 import { ProgressDisplay, outputMode, printResult } from "../progress-display.js";
@@ -24,9 +25,12 @@ interface ResumeArgs extends ConnectionFlags {
   quiet: boolean;
 }
 
-/** The journal a command means: a path, or the default journal of an s3:// destination. */
+/**
+ * The journal a command means: a path, or the default journal of an s3:// destination. A download's
+ * journal is found from its destination file (`s3xfer resume ./out`), which is not a journal itself.
+ */
 export function journalTarget(target: string): string {
-  if (!isS3Url(target)) return target;
+  if (!isS3Url(target)) return downloadJournalFor(target) ?? target;
   const { bucket, key } = parseS3Url(target);
   return defaultJournalPath(bucket, key);
 }
@@ -41,12 +45,12 @@ export function resumeCommand(yargs: Argv): Argv {
           .positional("target", {
             type: "string",
             demandOption: true,
-            describe: "a journal file, or the s3://bucket/key destination",
+            describe: "a journal file, the s3://bucket/key destination, or a download's destination file",
           })
           .option("restart", {
             type: "boolean",
             default: false,
-            describe: "abort the recorded upload and start the transfer over",
+            describe: "abort the recorded upload (or drop the partial download) and start the transfer over",
           })
           .option("concurrency", { type: "number", describe: "parts in flight at once" })
           .option("sse-c-key", {
@@ -68,9 +72,11 @@ export function resumeCommand(yargs: Argv): Argv {
       const interrupt = interruptSignal();
       const sseKey = readSseCKey(args["sse-c-key"], "--sse-c-key");
       const sourceKey = readSseCKey(args["sse-c-copy-source-key"], "--sse-c-copy-source-key");
+      const journal = journalTarget(args.target);
+      if (await resumeDownloadCommand(journal, args, display, interrupt, mode, { sseKey })) return;
       let result: TransferResult;
       try {
-        result = await resume(journalTarget(args.target), {
+        result = await resume(journal, {
           ...connectionFromFlags(args),
           ...(args.concurrency !== undefined ? { concurrency: args.concurrency } : {}),
           ...(sseKey !== undefined ? { sseCustomerKey: sseKey } : {}),
