@@ -94,10 +94,14 @@ export async function runRanges(run: RangeRun): Promise<RangesOutcome> {
   const totals = () => ({ totalBytes: facts.size, partCount: ranges.length });
   events.track(progress, totals, concurrency);
 
+  // A failure after a range's bytes are in (journal write, stream write) must not escape run-parts as a
+  // rejection nobody awaits: it is kept here, stops the hand-out of ranges, and is thrown once all settle.
+  let afterRangeFailure: unknown;
   async function* jobs(): AsyncGenerator<PartJob> {
     for (const range of ranges) {
       if (done.has(range.partNumber)) continue;
       if (run.stop?.aborted) return;
+      if (afterRangeFailure !== undefined) throw afterRangeFailure;
       const target = await run.target(range);
       yield {
         partNumber: range.partNumber,
@@ -132,9 +136,14 @@ export async function runRanges(run: RangeRun): Promise<RangesOutcome> {
       ...(run.cancel ? { signal: run.cancel } : {}),
       onPart: async (part) => {
         const range = byNumber.get(part.partNumber)!;
-        await run.onRange?.(range, rangeDigest(range, part));
+        try {
+          await run.onRange?.(range, rangeDigest(range, part));
+        } catch (error) {
+          afterRangeFailure ??= error;
+        }
       },
     });
+    if (afterRangeFailure !== undefined) throw afterRangeFailure;
   } catch (error) {
     events.stop();
     throw explainRangeFailure(error, session, run.destinationName);

@@ -10,15 +10,13 @@ import type { PartRange } from "../planner/index.js";
 export class StreamWindow {
   private readonly free: Uint8Array[] = [];
   private allocated = 0;
-  private readonly waiting: ((buffer: Uint8Array) => void)[] = [];
+  private readonly waiting: { resolve(buffer: Uint8Array): void; reject(error: unknown): void }[] = [];
   private readonly held = new Map<number, { range: PartRange; buffer: Uint8Array }>();
   private readonly finishedRanges = new Set<number>();
   private next = 1;
   private writing: Promise<void> = Promise.resolve();
   private failure: unknown;
-  private readonly onError = (error: unknown) => {
-    this.failure ??= error;
-  };
+  private readonly onError = (error: unknown) => this.fail(error);
 
   constructor(
     private readonly writable: Writable,
@@ -36,7 +34,7 @@ export class StreamWindow {
       this.allocated++;
       buffer = new Uint8Array(new SharedArrayBuffer(Math.max(1, this.bufferSize)));
     }
-    buffer ??= await new Promise<Uint8Array>((resolve) => this.waiting.push(resolve));
+    buffer ??= await new Promise<Uint8Array>((resolve, reject) => this.waiting.push({ resolve, reject }));
     this.held.set(range.partNumber, { range, buffer });
     return { type: "memory", data: buffer };
   }
@@ -58,6 +56,12 @@ export class StreamWindow {
     this.writable.off("error", this.onError);
   }
 
+  /** The stream failed: nothing more can be written, and no range waiting for a buffer will get one. */
+  private fail(error: unknown): void {
+    this.failure ??= error;
+    for (const waiter of this.waiting.splice(0)) waiter.reject(this.failure);
+  }
+
   private async drain(): Promise<void> {
     while (this.finishedRanges.has(this.next)) {
       const { range, buffer } = this.held.get(this.next)!;
@@ -66,7 +70,7 @@ export class StreamWindow {
       this.held.delete(this.next);
       this.next++;
       const waiter = this.waiting.shift();
-      if (waiter) waiter(buffer);
+      if (waiter) waiter.resolve(buffer);
       else this.free.push(buffer);
     }
   }
@@ -77,7 +81,7 @@ export class StreamWindow {
       // The callback runs once the stream is done with these bytes: only then may the buffer be reused.
       this.writable.write(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), (error) => {
         if (error) {
-          this.failure ??= error;
+          this.fail(error);
           reject(error);
         } else resolve();
       });

@@ -65,7 +65,10 @@ describe("StreamWindow", () => {
     });
     const window = new StreamWindow(stream, 1, 10);
     await window.acquire(ranges[0]!);
+    // A range waiting for a buffer is told too, or the download would wait for ever.
+    const waiting = window.acquire(ranges[1]!);
     await expect(window.finished(ranges[0]!)).rejects.toThrow("EPIPE");
+    await expect(waiting).rejects.toThrow("EPIPE");
     await expect(window.drained()).rejects.toThrow("EPIPE");
     window.close();
   });
