@@ -139,7 +139,7 @@ export async function finishPartial(partial: string, destination: string, overwr
   if (!overwrite && (await stat(destination).catch(() => undefined))) {
     throw new UsageError(
       "USAGE",
-      `destination ${destination} appeared during the download: pass --overwrite to replace it (the download is kept in ${partial})`,
+      `destination ${destination} appeared during the download: pass --overwrite to replace it`,
     );
   }
   await rename(partial, destination);
