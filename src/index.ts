@@ -1,18 +1,31 @@
 /**
  * s3xfer as a library: `upload` a file or stream, `copy` an object server-side, both with progress events,
  * an AbortSignal, typed errors and a verified result.
+ *
+ * Errors: everything s3xfer throws on purpose is an `S3xferError` (with a stable `code`); `UsageError`
+ * (bad input, nothing sent) and `TransferError` (the transfer failed; bucket, key, upload id, journal path)
+ * both extend it, so `error instanceof S3xferError` catches both.
+ *
+ * The published declarations are this file's exports only (bundled into one dist/index.d.ts at build time):
+ * the modules behind them are internal.
  */
 export { upload, type UploadOptions } from "./transfer/upload.js";
+export type { UploadSource } from "./transfer/upload-source.js";
 export { copy, type CopyOptions, type CopyProps } from "./transfer/copy.js";
 export { resume, type ResumeOptions } from "./transfer/resume.js";
-export { listUploads, cleanUploads, abortTransfer, type InProgressUpload } from "./transfer/uploads.js";
+export {
+  listUploads,
+  cleanUploads,
+  abortTransfer,
+  type InProgressUpload,
+} from "./transfer/in-progress-uploads.js";
 export type { CommonTransferOptions } from "./transfer/options.js";
 export type { TransferResult, Verification } from "./transfer/result.js";
 export type { TransferEvent, TransferProgress, EventOptions } from "./transfer/events.js";
-export type { RetryPolicy } from "./transfer/run-parts.js";
-export type { ConnectionOptions } from "./s3/client-settings.js";
+export type { RetryPolicy } from "./engine/retry-policy.js";
+export type { ConnectionOptions, S3ClientLike, S3xferWarning } from "./s3/client-settings.js";
 export type { ObjectAttributes, ServerSideEncryption } from "./s3/object-attributes.js";
-export { S3xferError, TransferError, UsageError, type ErrorCode } from "./errors.js";
+export { S3xferError, TransferError, UsageError, type ErrorCode, type TransferLocation } from "./errors.js";
 export {
   planUpload,
   planCopy,

@@ -5,9 +5,12 @@ import { createHash } from "node:crypto";
 import { closeSync, openSync, readSync } from "node:fs";
 import { createRequire } from "node:module";
 import { performance } from "node:perf_hooks";
+import { fileURLToPath } from "node:url";
 import zlib from "node:zlib";
 
 const require = createRequire(import.meta.url);
+// The addon as native/build.mjs leaves it (see src/checksum/optional-natives.ts).
+const ADDON = fileURLToPath(new URL("../../native/crc/build/Release/s3xfer_crc.node", import.meta.url));
 const RANGE_BYTES = 8 * 1024 * 1024;
 let buffer = Buffer.allocUnsafe(RANGE_BYTES);
 
@@ -27,12 +30,20 @@ function loadImplementation(algorithm, implementation) {
       return (data) => crc32Bytes(require("@node-rs/crc32").crc32c(data));
     case "CRC32 node:zlib":
       return (data) => crc32Bytes(zlib.crc32(data));
-    case "CRC32 aws-crt":
-      return (data) => crc32Bytes(require("aws-crt").checksums.crc32(data));
-    case "CRC32C aws-crt":
-      return (data) => crc32Bytes(require("aws-crt").checksums.crc32c(data));
-    case "CRC64NVME aws-crt":
-      return (data) => Buffer.from(require("aws-crt").checksums.crc64nvme(data).buffer);
+    case "CRC32 s3xfer-crc/pclmul":
+    case "CRC32 s3xfer-crc/table":
+      return (data) => crc32Bytes(require(ADDON).crc32(data));
+    case "CRC32C s3xfer-crc/pclmul":
+    case "CRC32C s3xfer-crc/table":
+      return (data) => crc32Bytes(require(ADDON).crc32c(data));
+    case "CRC64NVME s3xfer-crc/pclmul":
+    case "CRC64NVME s3xfer-crc/table": {
+      return (data) => {
+        const out = Buffer.allocUnsafe(8);
+        out.writeBigUInt64BE(require(ADDON).crc64nvme(data), 0);
+        return out;
+      };
+    }
     case "CRC32 @aws-crypto/crc32":
       return (data) => crc32Bytes(require("@aws-crypto/crc32").crc32(data));
     case "CRC32C @aws-crypto/crc32c":

@@ -61,16 +61,29 @@ function unique<T>(values: T[]): T[] {
   return [...new Set(values)];
 }
 
-/** Every combination, grouped by mode, then part size, then concurrency. */
+/**
+ * The combinations worth running, grouped by mode, then part size, then concurrency. A concurrency above an
+ * object's part count measures the same thing as one equal to it (every part is in flight either way): of
+ * those, only the smallest is kept, and the others are returned as `skipped` so the report can say so.
+ */
 export function benchCases(
   modes: readonly BenchMode[],
   partSizes: readonly number[],
   concurrencies: readonly number[],
-): BenchCase[] {
-  const cases: BenchCase[] = [];
+  size = Number.POSITIVE_INFINITY,
+): BenchCase[] & { skipped?: BenchCase[] } {
+  const cases: BenchCase[] & { skipped?: BenchCase[] } = [];
+  const skipped: BenchCase[] = [];
   for (const mode of modes)
-    for (const partSize of partSizes)
-      for (const concurrency of concurrencies) cases.push({ mode, partSize, concurrency });
+    for (const partSize of partSizes) {
+      const parts = Math.max(1, Math.ceil(size / partSize));
+      const allInFlight = Math.min(...concurrencies.filter((c) => c >= parts));
+      for (const concurrency of concurrencies) {
+        const kept = concurrency <= parts || concurrency === allInFlight;
+        (kept ? cases : skipped).push({ mode, partSize, concurrency });
+      }
+    }
+  if (skipped.length) cases.skipped = skipped;
   return cases;
 }
 
@@ -104,20 +117,38 @@ export interface CaseFigures extends BenchCase {
   /** Median throughput over the case's runs; NaN when every run failed. */
   mibPerSecond: number;
   cpuSecondsPerGiB: number;
+  /** Throughput of each successful run (one per round): their spread is the noise. */
+  roundsMibPerSecond?: number[];
 }
 
 export interface Recommendation {
   mode: BenchMode;
   best: CaseFigures;
-  /** The case recommended: the fastest, or a cheaper one within `tolerance` of it. */
+  /** The case recommended: the fastest, or a cheaper one that cannot be told apart from it. */
   chosen: CaseFigures;
+  /** Other cases that cannot be told apart from the fastest (within noise). */
+  tied: CaseFigures[];
+  /**
+   * False after a single round: with no repeat there is no measure of the noise, so the leader is reported
+   * but not recommended.
+   */
+  confident: boolean;
   reason: string;
 }
 
+/** A result range per case: min and max over its rounds (a single figure when there was one round). */
+function range(f: CaseFigures): [number, number] {
+  const rounds = f.roundsMibPerSecond?.filter(Number.isFinite) ?? [];
+  if (rounds.length === 0) return [f.mibPerSecond, f.mibPerSecond];
+  return [Math.min(...rounds), Math.max(...rounds)];
+}
+
 /**
- * The fastest setting per mode. Results within `tolerance` (5%) of the fastest count as a tie — that is
- * within run-to-run noise — and among tied settings the one holding the least data in flight (part size ×
- * concurrency: memory, and what is lost to a failed connection) wins, then the one using less CPU.
+ * The fastest setting per mode, and whether it is really faster. Two settings cannot be told apart when
+ * their rounds overlap (the slower one's best round reaches the faster one's worst) or their medians are
+ * within `tolerance` (5%). Among those the one holding the least data in flight (part size × concurrency:
+ * memory, and what is lost to a failed connection) is recommended, then the one using less CPU. After a
+ * single round nothing is recommended: one round cannot tell a difference from noise.
  */
 export function recommend(figures: readonly CaseFigures[], tolerance = 0.05): Recommendation[] {
   const out: Recommendation[] = [];
@@ -125,18 +156,37 @@ export function recommend(figures: readonly CaseFigures[], tolerance = 0.05): Re
     const candidates = figures.filter((f) => f.mode === mode && Number.isFinite(f.mibPerSecond));
     if (candidates.length === 0) continue;
     const best = candidates.reduce((a, b) => (b.mibPerSecond > a.mibPerSecond ? b : a));
-    const tied = candidates.filter((f) => f.mibPerSecond >= best.mibPerSecond * (1 - tolerance));
-    const chosen = [...tied].sort(
+    const [bestLow] = range(best);
+    const rounds = Math.min(...candidates.map((f) => f.roundsMibPerSecond?.length ?? 1));
+    const confident = rounds >= 2;
+    const tiedWith = (f: CaseFigures) =>
+      f.mibPerSecond >= best.mibPerSecond * (1 - tolerance) || (confident && range(f)[1] >= bestLow);
+    const tied = candidates.filter((f) => f !== best && tiedWith(f));
+    if (!confident) {
+      const close = `${tied.length || "no"} other(s) within ${Math.round(tolerance * 100)}%`;
+      out.push({
+        mode,
+        best,
+        chosen: best,
+        tied,
+        confident,
+        reason: `one round (${close}): noise unknown; --repeat 3 to recommend`,
+      });
+      continue;
+    }
+    const chosen = [best, ...tied].sort(
       (a, b) =>
         a.partSize * a.concurrency - b.partSize * b.concurrency ||
         a.cpuSecondsPerGiB - b.cpuSecondsPerGiB ||
         b.mibPerSecond - a.mibPerSecond,
     )[0]!;
     const reason =
-      chosen === best
-        ? "fastest"
-        : `within ${Math.round(tolerance * 100)}% of the fastest (${best.mibPerSecond.toFixed(1)} MiB/s) with less data in flight`;
-    out.push({ mode, best, chosen, reason });
+      tied.length === 0
+        ? `fastest, clear of the others over ${rounds} rounds`
+        : chosen === best
+          ? `fastest; ${tied.length} other(s) within noise hold more in flight`
+          : `within noise of the fastest (${best.mibPerSecond.toFixed(1)} MiB/s), less in flight`;
+    out.push({ mode, best, chosen, tied, confident, reason });
   }
   return out;
 }

@@ -3,7 +3,7 @@ import type { ChecksumAlgorithm } from "./algorithms.js";
 import { CHECKSUM_ALGORITHMS } from "./algorithms.js";
 import { Crc64NvmeJs } from "./crc64nvme-js.js";
 import { crc32ToBuffer, type Hasher } from "./hasher.js";
-import { loadAwsCrtChecksums, loadNodeRsCrc32 } from "./optional-natives.js";
+import { loadNodeRsCrc32, loadS3xferCrc, type S3xferCrcAddon } from "./optional-natives.js";
 import { createNodeCryptoHasher, createReferenceHasher } from "./reference.js";
 
 export interface ChecksumImplementation {
@@ -23,7 +23,7 @@ interface Candidate {
 
 type Crc32Function = (data: Uint8Array, previous: number) => number;
 
-/** Adapts the `(data, previousCrc) => crc` style shared by zlib, @node-rs/crc32 and aws-crt. */
+/** Adapts the `(data, previousCrc) => crc` style shared by zlib, @node-rs/crc32 and s3xfer's addon. */
 function crc32Style(fn: Crc32Function): () => Hasher {
   return () => {
     let crc = 0;
@@ -48,76 +48,65 @@ const NODE_CRYPTO = (name: "sha1" | "sha256"): Candidate => ({
   load: () => () => createNodeCryptoHasher(name),
 });
 
-// Fastest first, as measured by bench/checksum/run.ts on the target machines (Node 20, x64, 2 cores).
+/** s3xfer's addon (native/crc), named with how it computes, e.g. "s3xfer-crc/pclmul". */
+function addonCandidate(pick: (addon: S3xferCrcAddon) => () => Hasher): Candidate {
+  return {
+    // Read after load() succeeded, so this never loads the addon by itself.
+    get name() {
+      const loaded = loadS3xferCrc();
+      return loaded ? `s3xfer-crc/${loaded.acceleration}` : "s3xfer-crc";
+    },
+    kind: "native",
+    load: () => {
+      const loaded = loadS3xferCrc();
+      return loaded && pick(loaded);
+    },
+  };
+}
+
+const NODE_RS = (fn: "crc32" | "crc32c"): Candidate => ({
+  name: "@node-rs/crc32",
+  kind: "native",
+  load: () => {
+    const mod = loadNodeRsCrc32();
+    return mod && crc32Style((data, previous) => mod[fn](data, previous));
+  },
+});
+
+// Fastest first, as measured by bench/checksum/run.ts on the target machines (Node 20, x64, 2 cores): the
+// addon folds with carry-less multiply at ~13–14 GB/s for all three CRCs. When it was not built, @node-rs/crc32
+// (prebuilt per platform, no install script) serves CRC32 and CRC32C, and CRC64NVME falls back to pure JS.
 const CANDIDATES: Record<ChecksumAlgorithm, readonly Candidate[]> = {
   CRC32: [
-    {
-      name: "@node-rs/crc32",
-      kind: "native",
-      load: () => {
-        const mod = loadNodeRsCrc32();
-        return mod && crc32Style((data, previous) => mod.crc32(data, previous));
-      },
-    },
+    addonCandidate((addon) => crc32Style((data, previous) => addon.crc32(data, previous))),
+    NODE_RS("crc32"),
     {
       name: "node:zlib",
       kind: "native",
       // zlib.crc32 arrived in Node 20.15.
       load: () => (typeof zlib.crc32 === "function" ? crc32Style(zlib.crc32) : undefined),
     },
-    {
-      name: "aws-crt",
-      kind: "native",
-      load: () => {
-        const crt = loadAwsCrtChecksums();
-        return crt && crc32Style((data, previous) => crt.crc32(data, previous));
-      },
-    },
     REFERENCE("CRC32"),
   ],
   CRC32C: [
-    // Single-threaded, aws-crt and @node-rs/crc32 trade places run to run (~4,600–9,300 MB/s each), but in
-    // the worker pool on freshly read 8 MiB ranges aws-crt took ~0.55 ms a range against ~1.5 ms.
-    {
-      name: "aws-crt",
-      kind: "native",
-      load: () => {
-        const crt = loadAwsCrtChecksums();
-        return crt && crc32Style((data, previous) => crt.crc32c(data, previous));
-      },
-    },
-    {
-      name: "@node-rs/crc32",
-      kind: "native",
-      load: () => {
-        const mod = loadNodeRsCrc32();
-        return mod && crc32Style((data, previous) => mod.crc32c(data, previous));
-      },
-    },
+    addonCandidate((addon) => crc32Style((data, previous) => addon.crc32c(data, previous))),
+    NODE_RS("crc32c"),
     REFERENCE("CRC32C"),
   ],
   CRC64NVME: [
-    {
-      name: "aws-crt",
-      kind: "native",
-      load: () => {
-        const crt = loadAwsCrtChecksums();
-        if (!crt) return undefined;
-        return () => {
-          // aws-crt continues from the DataView it returned last time; no previous value means a fresh CRC.
-          let state: DataView | undefined;
-          return {
-            update: (data) => {
-              state = crt.crc64nvme(data, state);
-            },
-            digest: () =>
-              state
-                ? Buffer.from(state.buffer.slice(state.byteOffset, state.byteOffset + 8))
-                : Buffer.alloc(8),
-          };
-        };
-      },
-    },
+    addonCandidate((addon) => () => {
+      let crc = 0n;
+      return {
+        update: (data) => {
+          crc = addon.crc64nvme(data, crc);
+        },
+        digest: () => {
+          const out = Buffer.allocUnsafe(8);
+          out.writeBigUInt64BE(crc, 0);
+          return out;
+        },
+      };
+    }),
     { name: "s3xfer crc64nvme-js", kind: "pure JS", load: () => () => new Crc64NvmeJs() },
   ],
   SHA1: [NODE_CRYPTO("sha1")],

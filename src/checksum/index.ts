@@ -20,3 +20,4 @@ export { createReferenceHasher } from "./reference.js";
 export { combineCrc, fullObjectChecksum, type ChecksummedPart } from "./full-object.js";
 export { compositeChecksum } from "./composite.js";
 export { createMd5Hasher, md5Hex, multipartEtag } from "./etag.js";
+export { checksumTypeFor, isCompositeValue, type ChecksumType } from "./checksum-type.js";

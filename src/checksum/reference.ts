@@ -1,9 +1,14 @@
 import { createHash } from "node:crypto";
-import { Crc32 } from "@aws-crypto/crc32";
-import { Crc32c } from "@aws-crypto/crc32c";
+import { createRequire } from "node:module";
+import type { Crc32 } from "@aws-crypto/crc32";
+import type { Crc32c } from "@aws-crypto/crc32c";
 import type { ChecksumAlgorithm } from "./algorithms.js";
 import { Crc64NvmeJs } from "./crc64nvme-js.js";
 import { crc32ToBuffer, type Hasher } from "./hasher.js";
+
+// The @aws-crypto packages (and their dependencies) are required only when a reference hasher is made: every
+// process imports this module through the checksum index, and almost none needs them.
+const require = createRequire(import.meta.url);
 
 // Never import @aws-sdk/crc64-nvme-crt anywhere: it silently swaps @aws-sdk/crc64-nvme to CRT, and the
 // reference must stay independent of the native code it checks.
@@ -35,9 +40,11 @@ export function createNodeCryptoHasher(name: "sha1" | "sha256" | "md5"): Hasher 
 export function createReferenceHasher(alg: ChecksumAlgorithm): Hasher {
   switch (alg) {
     case "CRC32":
-      return new AwsCryptoCrcHasher(new Crc32());
+      return new AwsCryptoCrcHasher(new (require("@aws-crypto/crc32") as { Crc32: typeof Crc32 }).Crc32());
     case "CRC32C":
-      return new AwsCryptoCrcHasher(new Crc32c());
+      return new AwsCryptoCrcHasher(
+        new (require("@aws-crypto/crc32c") as { Crc32c: typeof Crc32c }).Crc32c(),
+      );
     case "CRC64NVME":
       return new Crc64NvmeJs();
     case "SHA1":

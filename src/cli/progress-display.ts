@@ -1,46 +1,85 @@
-import cliProgress from "cli-progress";
+import { S3xferError, TransferError } from "../errors.js";
 import { formatSize } from "../planner/size.js";
-import type { TransferEvent } from "../transfer/events.js";
+import type { TransferEvent, TransferProgress } from "../transfer/events.js";
 import type { TransferResult } from "../transfer/result.js";
+import { stampEvent } from "../transfer/transfer-events.js";
+import { formatRate, progressLine, type ProgressFigures } from "./progress-line.js";
+import { RateMeter } from "./rate-meter.js";
 import { writeErr, writeOut } from "./redact.js";
+import { resumeCommand } from "./resume-command.js";
 
 export type OutputMode = "bar" | "json" | "quiet" | "plain";
 
+/** What the display draws on; a terminal by default, a fake one in tests. */
+export interface DisplayTerminal {
+  columns(): number;
+  /** Milliseconds, monotonic. */
+  now(): number;
+  writeErr(text: string): void;
+  writeOut(text: string): void;
+}
+
+const processTerminal: DisplayTerminal = {
+  columns: () => process.stderr.columns || 80,
+  now: () => performance.now(),
+  writeErr,
+  writeOut,
+};
+
+/** Progress lines with --json: at most this often, plus the last one before the transfer ends. */
+const JSON_PROGRESS_INTERVAL_MS = 500;
+/** The bar redraws at least this often, so the rate and ETA follow a stall instead of freezing. */
+const REDRAW_INTERVAL_MS = 1_000;
+const CLEAR_LINE = "\r\x1b[K";
+
 /**
  * Turns transfer events into what the terminal shows: a live bar on stderr when it is a terminal, NDJSON on
- * stdout with --json, nothing but the result otherwise.
+ * stdout with --json (the result is the last line, as a `complete` event), nothing but the result otherwise.
  */
 export class ProgressDisplay {
-  private bar: cliProgress.SingleBar | undefined;
-  private total: number | null = null;
-  private partCount: number | null = null;
-  private lastJsonProgress = 0;
+  private readonly meter: RateMeter;
+  private readonly startedAt: number;
+  private figures: ProgressFigures | undefined;
+  /** Drawing stops for good on finish or on the first interrupt. */
+  private drawing = false;
+  private drawn = false;
+  private timer: NodeJS.Timeout | undefined;
+  private lastJsonProgressAt = -Infinity;
+  private pendingJsonProgress: TransferEvent | undefined;
+  private completeEvent: TransferEvent | undefined;
+  private errorEvent: Extract<TransferEvent, { type: "error" }> | undefined;
 
-  constructor(private readonly mode: OutputMode) {}
+  constructor(
+    private readonly mode: OutputMode,
+    private readonly terminal: DisplayTerminal = processTerminal,
+  ) {
+    this.meter = new RateMeter(8_000, 1_000, terminal.now);
+    this.startedAt = terminal.now();
+  }
 
   onEvent = (event: TransferEvent): void => {
+    if (event.type === "progress") this.meter.sample(event.bytesDone);
     if (this.mode === "json") return this.json(event);
     if (this.mode !== "bar") return;
     switch (event.type) {
       case "start":
-        this.total = event.size;
-        this.partCount = event.partCount;
-        for (const note of event.notes) writeErr(`note: ${note}\n`);
-        this.startBar(event);
+        for (const note of event.notes) this.log(`note: ${note}`);
+        this.figures = {
+          bytesDone: 0,
+          totalBytes: event.size,
+          bytesPerSecond: null,
+          partsDone: 0,
+          partCount: event.partCount,
+          concurrency: event.concurrency,
+          elapsedMs: 0,
+        };
+        this.drawing = true;
+        this.timer = setInterval(() => this.draw(), REDRAW_INTERVAL_MS);
+        this.timer.unref();
         break;
       case "progress":
-        if (event.totalBytes !== null && this.total === null) {
-          this.total = event.totalBytes;
-          this.bar?.setTotal(Math.max(1, event.totalBytes));
-        }
-        if (event.partCount !== null) this.partCount = event.partCount;
-        this.bar?.update(event.bytesDone, {
-          done: formatSize(event.bytesDone),
-          rate: `${formatSize(event.bytesPerSecond)}/s`,
-          eta: eta(event.totalBytes, event.bytesDone, event.bytesPerSecond),
-          parts: `${event.partsDone}/${this.partCount ?? "?"}`,
-          conc: String(event.concurrency),
-        });
+        this.figures = this.fromProgress(event);
+        this.draw();
         break;
       case "note":
         this.log(`note: ${event.message}`);
@@ -55,76 +94,163 @@ export class ProgressDisplay {
     }
   };
 
-  /** Stops the bar before the summary or an error is printed. */
-  finish(): void {
-    this.bar?.stop();
-    this.bar = undefined;
+  /**
+   * The first Ctrl-C or SIGTERM: erase the bar (and the "^C" the terminal echoed over it) and stop drawing,
+   * so the lines that follow start on a clean row.
+   */
+  interrupted(): void {
+    this.stopDrawing();
   }
 
-  private startBar(event: Extract<TransferEvent, { type: "start" }>): void {
-    const totalText = event.size === null ? "?" : formatSize(event.size);
-    this.bar = new cliProgress.SingleBar(
-      {
-        format: `{bar} {percentage}% | {done} / ${totalText} | {rate} | ETA {eta} | parts {parts} | x{conc}`,
-        stream: process.stderr,
-        hideCursor: true,
-        etaBuffer: 40,
-        fps: 8,
-        barsize: 30,
-      },
-      cliProgress.Presets.shades_classic,
-    );
-    this.bar.start(Math.max(1, event.size ?? 1), 0, {
-      done: "0 B",
-      rate: "0 B/s",
-      eta: "?",
-      parts: `0/${event.partCount ?? "?"}`,
-      conc: String(event.concurrency),
-    });
+  /** Erases the bar before the summary or an error is printed. */
+  finish(): void {
+    this.stopDrawing();
+    this.flushJsonProgress();
+  }
+
+  /** The result: a `complete` event as the last line with --json, else the summary (nothing with --quiet). */
+  printResult(result: TransferResult): void {
+    if (this.mode === "json") {
+      this.terminal.writeOut(
+        `${JSON.stringify(this.completeEvent ?? stampEvent({ type: "complete", result }))}\n`,
+      );
+    } else if (this.mode !== "quiet") {
+      this.terminal.writeOut(summaryLine(result, this.bytesSentThisRun(result)));
+    }
+  }
+
+  /**
+   * With --json, a failure ends the stream with an `error` event carrying what a job needs to act on it: the
+   * code, the exit code, and for a kept upload its journal and the command that resumes it.
+   */
+  printFailure(error: unknown, exitCode: number): void {
+    if (this.mode !== "json") return;
+    const held = this.errorEvent;
+    const code = error instanceof S3xferError ? error.code : (held?.code ?? "TRANSFER_FAILED");
+    const message = error instanceof Error ? error.message : String(error);
+    const transfer = error instanceof TransferError ? error : undefined;
+    const bucket = transfer?.bucket ?? held?.bucket;
+    const key = transfer?.key ?? held?.key;
+    const journalPath = transfer?.journalPath ?? held?.journalPath;
+    const event = {
+      ...(held ?? stampEvent({ type: "error", code, message })),
+      code,
+      message,
+      exitCode,
+      ...(bucket !== undefined ? { bucket } : {}),
+      ...(key !== undefined ? { key } : {}),
+      ...(transfer?.uploadId ? { uploadId: transfer.uploadId } : {}),
+      ...(transfer?.partNumber ? { partNumber: transfer.partNumber } : {}),
+      ...(journalPath ? { journalPath } : {}),
+      ...(journalPath && bucket !== undefined && key !== undefined
+        ? { resumeCommand: resumeCommand(bucket, key, journalPath) }
+        : {}),
+    };
+    this.terminal.writeOut(`${JSON.stringify(event)}\n`);
+  }
+
+  /** Bytes this run sent: a resumed transfer's earlier parts are not part of its rate. */
+  private bytesSentThisRun(result: TransferResult): number {
+    if (result.partsResumed === 0) return result.size;
+    const baseline = this.meter.baseline();
+    // No progress at all: the transfer had already completed, nothing was sent.
+    if (baseline === undefined) return result.partsSent === 0 ? 0 : result.size;
+    return Math.max(0, result.size - baseline);
+  }
+
+  private fromProgress(p: TransferProgress): ProgressFigures {
+    return {
+      bytesDone: p.bytesDone,
+      totalBytes: p.totalBytes,
+      bytesPerSecond: this.meter.bytesPerSecond(),
+      partsDone: p.partsDone,
+      partCount: p.partCount,
+      concurrency: p.concurrency,
+      elapsedMs: this.terminal.now() - this.startedAt,
+    };
+  }
+
+  private draw(): void {
+    if (!this.drawing || !this.figures) return;
+    const figures = {
+      ...this.figures,
+      bytesPerSecond: this.meter.bytesPerSecond(),
+      elapsedMs: this.terminal.now() - this.startedAt,
+    };
+    this.terminal.writeErr(`${CLEAR_LINE}${progressLine(figures, this.terminal.columns())}`);
+    this.drawn = true;
+  }
+
+  private stopDrawing(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+    this.drawing = false;
+    if (this.drawn) this.terminal.writeErr(CLEAR_LINE);
+    this.drawn = false;
   }
 
   private log(line: string): void {
-    if (this.bar) {
-      // cli-progress redraws over the current line; clear it and let the bar redraw below the message.
-      writeErr(`\r\x1b[K${line}\n`);
-    } else {
-      writeErr(`${line}\n`);
-    }
+    // The bar is redrawn on the row below the message.
+    if (this.drawn) this.terminal.writeErr(CLEAR_LINE);
+    this.terminal.writeErr(`${line}\n`);
+    this.drawn = false;
+    this.draw();
   }
 
   private json(event: TransferEvent): void {
-    if (event.type === "progress") {
-      // At most a few lines a second: enough to draw a bar from, not enough to flood a log.
-      const now = Date.now();
-      if (now - this.lastJsonProgress < 500) return;
-      this.lastJsonProgress = now;
+    switch (event.type) {
+      case "progress": {
+        // A few lines a second: enough to draw a bar from, not enough to flood a log. The last one is kept
+        // and printed before the transfer ends, so the stream always ends at the final figures.
+        const now = this.terminal.now();
+        if (now - this.lastJsonProgressAt < JSON_PROGRESS_INTERVAL_MS) {
+          this.pendingJsonProgress = event;
+          return;
+        }
+        this.lastJsonProgressAt = now;
+        this.pendingJsonProgress = undefined;
+        break;
+      }
+      case "complete":
+        // Printed by printResult as the last line, after everything else.
+        this.flushJsonProgress();
+        this.completeEvent = event;
+        return;
+      case "error":
+        // Printed by printFailure with the exit code and how to resume.
+        this.flushJsonProgress();
+        this.errorEvent = event;
+        return;
+      default:
+        this.flushJsonProgress();
     }
-    // The result object itself is printed as the last line by the command.
-    if (event.type === "complete") return;
-    writeOut(`${JSON.stringify(event)}\n`);
+    this.terminal.writeOut(`${JSON.stringify(event)}\n`);
+  }
+
+  private flushJsonProgress(): void {
+    const pending = this.pendingJsonProgress;
+    if (!pending) return;
+    this.pendingJsonProgress = undefined;
+    this.lastJsonProgressAt = this.terminal.now();
+    this.terminal.writeOut(`${JSON.stringify(pending)}\n`);
   }
 }
 
-/** Time left at the smoothed rate; "?" until there is a rate (the first parts of a copy take a while). */
-function eta(total: number | null, done: number, rate: number): string {
-  if (total === null || rate <= 0) return "?";
-  const seconds = Math.round((total - done) / rate);
-  if (seconds < 60) return `${seconds}s`;
-  if (seconds < 3600) return `${Math.floor(seconds / 60)}m${String(seconds % 60).padStart(2, "0")}s`;
-  return `${Math.floor(seconds / 3600)}h${String(Math.floor((seconds % 3600) / 60)).padStart(2, "0")}m`;
-}
-
-export function summaryLine(result: TransferResult): string {
+/** The summary; the rate counts the bytes sent in this run (a resumed transfer's earlier parts excluded). */
+export function summaryLine(result: TransferResult, bytesSent = result.size): string {
   const seconds = result.durationMs / 1000;
-  const rate = seconds > 0 ? `${formatSize(Math.round(result.size / seconds))}/s` : "-";
+  const rate = seconds > 0 ? formatRate(bytesSent / seconds) : "-";
   const verb = result.operation === "upload" ? "uploaded" : "copied";
   const parts =
     result.request === "single" ? "1 request" : `${result.parts} parts of ${formatSize(result.partSize)}`;
-  const resumed = result.partsResumed ? ` (${result.partsResumed} resumed, ${result.partsSent} sent)` : "";
+  const resumed = result.partsResumed
+    ? ` (${result.partsResumed} resumed, ${result.partsSent} sent: ${formatSize(bytesSent)} in this run)`
+    : "";
   const checksum = result.checksum ? `, ${result.checksumAlgorithm} ${result.checksum}` : "";
   const retries = result.retries ? `, ${result.retries} retries` : "";
+  // Short lines: the destination and speed, then the parts and checksums, then what was verified.
   return (
-    `${verb} ${formatSize(result.size)} to s3://${result.bucket}/${result.key} in ${seconds.toFixed(1)} s (${rate}), ` +
+    `${verb} ${formatSize(result.size)} to s3://${result.bucket}/${result.key} in ${seconds.toFixed(1)} s (${rate})\n` +
     `${parts}${resumed}${checksum}, etag ${result.etag}${retries}\nverified: ${result.verified.summary}\n` +
     result.notes.map((note) => `note: ${note}\n`).join("")
   );
@@ -136,10 +262,4 @@ export function outputMode(args: { json: boolean; quiet: boolean; progress: bool
   if (args.quiet) return "quiet";
   if (args.progress && process.stderr.isTTY) return "bar";
   return "plain";
-}
-
-/** The result on stdout: the JSON object as the last line with --json, else the summary. */
-export function printResult(mode: OutputMode, result: TransferResult): void {
-  if (mode === "json") writeOut(`${JSON.stringify(result)}\n`);
-  else if (mode !== "quiet") writeOut(summaryLine(result));
 }

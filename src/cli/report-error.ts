@@ -1,6 +1,8 @@
-import { S3xferError } from "../errors.js";
+import { S3xferError, TransferError } from "../errors.js";
 import { EXIT } from "./exit-codes.js";
+import { exitCodeAfter } from "./interrupt.js";
 import { writeErr } from "./redact.js";
+import { resumeCommand } from "./resume-command.js";
 
 /**
  * Prints an error as one line on stderr and returns the exit code. Expected errors (S3xferError) never show
@@ -8,16 +10,62 @@ import { writeErr } from "./redact.js";
  * is redacted: a cause may be an SDK error whose response still holds the request (Authorization, SSE-C key).
  */
 export function reportError(error: unknown, debug: boolean): number {
+  if (causeChain(error).some(isRegionMissing)) {
+    // The SDK's "Region is missing" comes only once a request is made, and reads as a transfer failure;
+    // it is a setting the user has to give, like a bad flag.
+    writeErr(
+      "s3xfer: error: no AWS region is set: give --region, set AWS_REGION, or add `region = …` to the profile in ~/.aws/config\n",
+    );
+    if (debug) writeErr(describeCauses(error, "error"));
+    return EXIT.usage;
+  }
   if (error instanceof S3xferError) {
-    writeErr(`s3xfer: error: ${oneLine(error.message)}\n`);
+    const kept = error instanceof TransferError && error.journalPath ? error : undefined;
+    // A kept upload's journal and command go on lines of their own, to copy and paste; not in the message.
+    const message = kept
+      ? error.message.replace(/: run "s3xfer resume [^"]*"/, "").replace(/ \(journal [^)]*\)/, "")
+      : error.message;
+    const label = error.code === "INTERRUPTED" ? "s3xfer:" : "s3xfer: error:";
+    writeErr(`${label} ${oneLine(message)}${tlsHint(message)}\n`);
+    if (kept) {
+      writeErr(`journal: ${kept.journalPath}\n`);
+      writeErr(`to resume, run:\n  ${resumeCommand(kept.bucket, kept.key, kept.journalPath!)}\n`);
+    }
     if (debug && error.cause !== undefined) writeErr(describeCauses(error.cause));
-    return error.exitCode;
+    return exitCodeAfter(error, error.exitCode);
   }
   const message = error instanceof Error ? error.message : String(error);
   writeErr(`s3xfer: unexpected error: ${oneLine(message)}\n`);
   if (debug) writeErr(describeCauses(error, "error"));
   else writeErr("run again with --debug for details\n");
   return EXIT.failed;
+}
+
+/** Node's codes for a certificate it does not trust; they reach us as text, also from a worker thread. */
+const UNTRUSTED_CERTIFICATE =
+  /\b(DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN|UNABLE_TO_VERIFY_LEAF_SIGNATURE|UNABLE_TO_GET_ISSUER_CERT(_LOCALLY)?|CERT_HAS_EXPIRED|CERT_UNTRUSTED|ERR_TLS_CERT_ALTNAME_INVALID)\b/;
+
+function tlsHint(message: string): string {
+  return UNTRUSTED_CERTIFICATE.test(message)
+    ? "; the server's TLS certificate is not trusted: give its CA with --ca-bundle FILE (or AWS_CA_BUNDLE), or skip the check with --no-verify-ssl"
+    : "";
+}
+
+function causeChain(error: unknown): unknown[] {
+  const chain: unknown[] = [];
+  for (let e = error; e !== undefined && e !== null && chain.length < 10 && !chain.includes(e);) {
+    chain.push(e);
+    e = (e as { cause?: unknown }).cause;
+  }
+  return chain;
+}
+
+/** The SDK's errors when no region was configured anywhere (flag, environment, profile), or an empty one. */
+function isRegionMissing(error: unknown): boolean {
+  return (
+    error instanceof Error &&
+    (error.message === "Region is missing" || error.message.startsWith('Region not accepted: region="" '))
+  );
 }
 
 /** A message that spans lines (some SDK and system messages do) would break the one-line promise. */

@@ -1,10 +1,13 @@
 import { readFileSync } from "node:fs";
 import type { Argv } from "yargs";
 import { UsageError } from "../errors.js";
-import type { ServerSideEncryption } from "../s3/object-attributes.js";
-import { resolveRetry, type CommonTransferOptions } from "../transfer/options.js";
+import { checkObjectAttributes, type ServerSideEncryption } from "../s3/object-attributes.js";
+import { resolveRetry } from "../engine/retry-policy.js";
+import type { CommonTransferOptions } from "../transfer/options.js";
 import type { ConnectionOptions } from "../s3/client-settings.js";
 import { sizeOption } from "./size-option.js";
+import { namedProfile, profileExists, s3ConfigBlock } from "./aws-config.js";
+import { transferDefaults } from "./transfer-defaults.js";
 
 /** The flags `cp` takes, named like aws-cli's where the meaning is the same. */
 export interface TransferFlags {
@@ -32,13 +35,26 @@ export interface TransferFlags {
   "sse-c-key"?: string;
   "expected-bucket-owner"?: string;
   "request-payer"?: string;
+  "object-lock-mode"?: string;
+  "object-lock-retain-until-date"?: string;
+  "object-lock-legal-hold-status"?: string;
+  "grant-read"?: string;
+  "grant-read-acp"?: string;
+  "grant-write-acp"?: string;
+  "grant-full-control"?: string;
+  "website-redirect-location"?: string;
+  "cli-read-timeout"?: number;
   "endpoint-url"?: string;
   region?: string;
   profile?: string;
+  "ca-bundle"?: string;
+  "verify-ssl"?: boolean;
+  "cli-connect-timeout"?: number;
   progress: boolean;
   /** A path, or false for --no-journal. */
   journal?: string | boolean;
   "keep-on-error": boolean;
+  "keep-journal"?: boolean;
   json: boolean;
   quiet: boolean;
   debug: boolean;
@@ -48,6 +64,13 @@ export interface ConnectionFlags {
   "endpoint-url"?: string;
   region?: string;
   profile?: string;
+  "ca-bundle"?: string;
+  /** false for --no-verify-ssl. */
+  "verify-ssl"?: boolean;
+  /** Seconds. */
+  "cli-connect-timeout"?: number;
+  /** Seconds. */
+  "cli-read-timeout"?: number;
 }
 
 /** Where S3 is and who we are: the flags every command that talks to S3 takes. */
@@ -57,15 +80,71 @@ export function connectionFlags<T>(yargs: Argv<T>): Argv<T & ConnectionFlags> {
       type: "string",
       describe: "S3-compatible endpoint (default: AWS_ENDPOINT_URL_S3 / AWS_ENDPOINT_URL)",
     })
-    .option("region", { type: "string" })
-    .option("profile", { type: "string" }) as unknown as Argv<T & ConnectionFlags>;
+    .option("region", { type: "string", describe: "AWS region (default: AWS_REGION, the profile's region)" })
+    .option("profile", { type: "string", describe: "profile from ~/.aws/config and ~/.aws/credentials" })
+    .option("ca-bundle", {
+      type: "string",
+      describe: "PEM file of certificate authorities to trust for HTTPS (default: AWS_CA_BUNDLE)",
+    })
+    .option("verify-ssl", {
+      type: "boolean",
+      describe: "--no-verify-ssl: do not verify the server's TLS certificate (unsafe; for tests)",
+    })
+    .option("cli-connect-timeout", {
+      type: "string",
+      describe: "seconds to wait for a connection (default 10)",
+      coerce: (value: unknown) => parseSecondsFlag(value, "--cli-connect-timeout"),
+    })
+    .option("cli-read-timeout", {
+      type: "string",
+      describe: "seconds a request may send or receive nothing before it is retried (default 120)",
+      coerce: (value: unknown) => parseSecondsFlag(value, "--cli-read-timeout"),
+    }) as unknown as Argv<T & ConnectionFlags>;
 }
 
-export function connectionFromFlags(flags: ConnectionFlags): ConnectionOptions {
+/** A positive number of seconds (fractions allowed); aws-cli's 0 ("wait forever") is refused: a hang is worse. */
+export function parseSecondsFlag(value: unknown, flag: string): number {
+  const text = String(value ?? "").trim();
+  const seconds = /^\d+(\.\d+)?$/.test(text) ? Number(text) : NaN;
+  if (!(seconds > 0)) {
+    throw new UsageError(
+      "USAGE",
+      `${flag} "${text}" is not a positive number of seconds: e.g. ${flag} 30 (0, "wait forever", is not offered)`,
+    );
+  }
+  return seconds;
+}
+
+export function connectionFromFlags(
+  flags: ConnectionFlags,
+  env: NodeJS.ProcessEnv = process.env,
+): ConnectionOptions {
+  const profile = namedProfile(flags.profile, env);
+  if (profile && !profileExists(profile.name, env)) {
+    // The SDK would only say that no credentials were found, hiding the typo.
+    throw new UsageError(
+      "USAGE",
+      `the profile "${profile.name}" (from ${profile.from}) is not in ~/.aws/config or ~/.aws/credentials: check its name (aws configure list-profiles)`,
+    );
+  }
+  if (flags["verify-ssl"] === false && flags["ca-bundle"] !== undefined) {
+    throw new UsageError(
+      "USAGE",
+      "--no-verify-ssl and --ca-bundle cannot be used together: --ca-bundle trusts a CA, --no-verify-ssl trusts anything",
+    );
+  }
   return {
     ...(flags["endpoint-url"] ? { endpoint: flags["endpoint-url"] } : {}),
     ...(flags.region ? { region: flags.region } : {}),
     ...(flags.profile ? { profile: flags.profile } : {}),
+    ...(flags["ca-bundle"] !== undefined ? { caBundle: flags["ca-bundle"] } : {}),
+    ...(flags["verify-ssl"] === false ? { verifySsl: false } : {}),
+    ...(flags["cli-connect-timeout"] !== undefined
+      ? { connectTimeoutMs: Math.round(flags["cli-connect-timeout"] * 1000) }
+      : {}),
+    ...(flags["cli-read-timeout"] !== undefined
+      ? { idleTimeoutMs: Math.round(flags["cli-read-timeout"] * 1000) }
+      : {}),
   };
 }
 
@@ -130,12 +209,26 @@ export function transferFlags<T>(yargs: Argv<T>): Argv<T & TransferFlags> {
       describe: "account id that must own the destination bucket",
     })
     .option("request-payer", { type: "string", choices: ["requester"] })
-    .option("endpoint-url", {
+    .option("object-lock-mode", {
       type: "string",
-      describe: "S3-compatible endpoint (default: AWS_ENDPOINT_URL_S3 / AWS_ENDPOINT_URL)",
+      describe: "Object Lock retention: GOVERNANCE | COMPLIANCE (with --object-lock-retain-until-date)",
     })
-    .option("region", { type: "string" })
-    .option("profile", { type: "string" })
+    .option("object-lock-retain-until-date", {
+      type: "string",
+      describe: "until when the retention holds, ISO 8601 (e.g. 2030-01-31T00:00:00Z)",
+    })
+    .option("object-lock-legal-hold-status", { type: "string", describe: "Object Lock legal hold: ON | OFF" })
+    .option("grant-read", {
+      type: "string",
+      describe: 'grantees who may read: id="…",uri="…",emailAddress="…"',
+    })
+    .option("grant-read-acp", { type: "string", describe: "grantees who may read the ACL" })
+    .option("grant-write-acp", { type: "string", describe: "grantees who may change the ACL" })
+    .option("grant-full-control", { type: "string", describe: "grantees with full control" })
+    .option("website-redirect-location", {
+      type: "string",
+      describe: "website bucket: redirect requests for this object to /key or an http(s) URL",
+    })
     .option("progress", {
       type: "boolean",
       default: true,
@@ -144,12 +237,22 @@ export function transferFlags<T>(yargs: Argv<T>): Argv<T & TransferFlags> {
     .option("json", {
       type: "boolean",
       default: false,
-      describe: "newline-delimited JSON events on stdout; the last line is the result",
+      describe: "newline-delimited JSON events on stdout; the last line is the result (docs/json-events.md)",
     })
     .option("quiet", {
       type: "boolean",
       default: false,
       describe: "print nothing but errors",
+    })
+    .option("journal", {
+      type: "string",
+      describe:
+        "where to journal a multipart transfer (default: under $XDG_STATE_HOME/s3xfer); --no-journal for none (not resumable)",
+    })
+    .option("keep-journal", {
+      type: "boolean",
+      default: false,
+      describe: "keep the journal of a completed, verified transfer (by default it is removed)",
     }) as unknown as Argv<T & TransferFlags>;
 }
 
@@ -262,18 +365,41 @@ export function readSseCKey(value: string | undefined, flag: string): Uint8Array
 /** The library options these flags stand for. */
 export function transferOptionsFromFlags(
   flags: TransferFlags,
+  env: NodeJS.ProcessEnv = process.env,
 ): Omit<CommonTransferOptions, "bucket" | "key"> {
   const options: Omit<CommonTransferOptions, "bucket" | "key"> = {};
   const set = <K extends keyof typeof options>(key: K, value: (typeof options)[K] | undefined) => {
     if (value !== undefined) options[key] = value;
   };
-  set("partSize", flags["part-size"]);
+  const profile = namedProfile(flags.profile, env)?.name ?? "default";
+  const defaults = transferDefaults(
+    {
+      concurrency: flags.concurrency,
+      partSize: flags["part-size"],
+      multipartThreshold: flags["multipart-threshold"],
+      maxAttempts: flags["max-attempts"],
+      checksumAlgorithm: flags["checksum-algorithm"],
+    },
+    env,
+    s3ConfigBlock(profile, env),
+    profile,
+  );
+  set("partSize", flags["part-size"] ?? defaults.partSize);
+  // Only the flag is strict: a configured part size is a preference, grown when an object needs it.
   if (flags["part-size"] !== undefined) options.strictPartSize = true;
-  set("multipartThreshold", flags["multipart-threshold"]);
+  set("multipartThreshold", flags["multipart-threshold"] ?? defaults.multipartThreshold);
   if (flags["force-multipart"]) options.forceMultipart = true;
-  if (flags.concurrency !== undefined) options.concurrency = flags.concurrency;
-  if (flags["max-attempts"] !== undefined) options.retry = { maxAttempts: flags["max-attempts"] };
-  set("checksumAlgorithm", flags["checksum-algorithm"] as CommonTransferOptions["checksumAlgorithm"]);
+  set("concurrency", flags.concurrency ?? defaults.concurrency);
+  const maxAttempts =
+    flags["max-attempts"] ??
+    (defaults.maxAttempts !== undefined
+      ? resolveRetry({ maxAttempts: defaults.maxAttempts }).maxAttempts
+      : undefined);
+  if (maxAttempts !== undefined) options.retry = { maxAttempts };
+  set(
+    "checksumAlgorithm",
+    (flags["checksum-algorithm"] ?? defaults.checksumAlgorithm) as CommonTransferOptions["checksumAlgorithm"],
+  );
   set("contentType", flags["content-type"]);
   set("contentEncoding", flags["content-encoding"]);
   set("contentLanguage", flags["content-language"]);
@@ -293,9 +419,44 @@ export function transferOptionsFromFlags(
   set("sseCustomerKey", readSseCKey(flags["sse-c-key"], "--sse-c-key"));
   set("expectedBucketOwner", flags["expected-bucket-owner"]);
   if (flags["request-payer"] === "requester") options.requestPayer = "requester";
-  Object.assign(options, connectionFromFlags(flags));
+  const upper = (text: string | undefined) => text?.toUpperCase();
+  set(
+    "objectLockMode",
+    upper(flags["object-lock-mode"]) as CommonTransferOptions["objectLockMode"] | undefined,
+  );
+  if (flags["object-lock-retain-until-date"] !== undefined) {
+    const text = flags["object-lock-retain-until-date"];
+    const date = new Date(text);
+    if (Number.isNaN(date.getTime())) {
+      throw new UsageError(
+        "USAGE",
+        `--object-lock-retain-until-date "${text}" is not a date: use ISO 8601, e.g. 2030-01-31T00:00:00Z`,
+      );
+    }
+    options.objectLockRetainUntilDate = date;
+  }
+  set(
+    "objectLockLegalHoldStatus",
+    upper(flags["object-lock-legal-hold-status"]) as
+      CommonTransferOptions["objectLockLegalHoldStatus"] | undefined,
+  );
+  set("grantRead", flags["grant-read"]);
+  set("grantReadAcp", flags["grant-read-acp"]);
+  set("grantWriteAcp", flags["grant-write-acp"]);
+  set("grantFullControl", flags["grant-full-control"]);
+  set("websiteRedirectLocation", flags["website-redirect-location"]);
+  checkObjectAttributes(options);
+  const locking = options.objectLockMode !== undefined || options.objectLockLegalHoldStatus !== undefined;
+  if (locking && options.checksumAlgorithm?.toUpperCase() === "NONE" && !flags["content-md5"]) {
+    throw new UsageError(
+      "USAGE",
+      "Object Lock needs an integrity check on every request: S3 refuses --checksum-algorithm NONE without --content-md5",
+    );
+  }
+  Object.assign(options, connectionFromFlags(flags, env));
   if (flags.journal === false) options.journal = false;
   else if (typeof flags.journal === "string") options.journal = flags.journal;
   if (flags["keep-on-error"]) options.keepOnError = true;
+  if (flags["keep-journal"]) options.keepJournal = true;
   return options;
 }

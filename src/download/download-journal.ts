@@ -8,7 +8,7 @@
 import { createHash } from "node:crypto";
 import { basename, join } from "node:path";
 import { JOURNAL_VERSION, type JournalHeader, type ParsedJournal } from "../journal/format.js";
-import { Journal } from "../journal/journal.js";
+import { JournalFile } from "../journal/journal-file.js";
 import { journalDirectory } from "../journal/location.js";
 import type { TransferPlan } from "../planner/index.js";
 import { UsageError } from "../errors.js";
@@ -123,7 +123,7 @@ export function journaledRanges(parsed: ParsedJournal, plan: TransferPlan): Map<
  * file would be overwritten under a transfer that may still be resumed.
  */
 export async function checkNoUnfinishedDownload(journalPath: string, destination: string): Promise<void> {
-  const existing = await Journal.read(journalPath).catch(() => undefined);
+  const existing = await JournalFile.read(journalPath).catch(() => undefined);
   if (existing && !existing.end) {
     throw new UsageError(
       "USAGE",

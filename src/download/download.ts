@@ -5,11 +5,11 @@
  */
 import type { Writable } from "node:stream";
 import { TransferError, UsageError } from "../errors.js";
-import { Journal } from "../journal/journal.js";
-import { sseKeyMd5 } from "../transfer/journal-header.js";
-import { describeSource } from "../transfer/copy-source.js";
-import { explainS3Error } from "../transfer/s3-errors.js";
-import type { TransferEvent } from "../transfer/events.js";
+import { JournalFile } from "../journal/journal-file.js";
+import { sseKeyMd5 } from "../journal/header.js";
+import { describeSource } from "../transfer/sources/source-object.js";
+import { explainS3Error } from "../s3/error-explain.js";
+import type { TransferEventData } from "../transfer/events.js";
 import { planDownload, type DownloadPlan } from "./download-plan.js";
 import { checkNoUnfinishedDownload, downloadJournalHeader, downloadJournalPath } from "./download-journal.js";
 import { factsFromHead, type ObjectFacts } from "./object-facts.js";
@@ -134,7 +134,7 @@ export interface FileDownload {
   /** A new download: create its journal here. */
   newJournal?: string;
   /** A resumed download: its journal, to append to. */
-  journal?: Journal;
+  journal?: JournalFile;
   /** Resume: the partial file already exists with the object's size. */
   partialReady?: boolean;
   rechecked?: number;
@@ -146,7 +146,7 @@ export async function downloadToFile(session: DownloadSession, spec: FileDownloa
   const partial = partialPath(destination);
   let journal = spec.journal;
   if (spec.newJournal) {
-    journal = await Journal.create(
+    journal = await JournalFile.create(
       spec.newJournal,
       downloadJournalHeader({
         bucket: options.bucket,
@@ -237,7 +237,7 @@ export async function downloadToFile(session: DownloadSession, spec: FileDownloa
 async function failFileDownload(
   session: DownloadSession,
   error: unknown,
-  where: { journal: Journal | undefined; partial: string; destination: string; stopOnSignal: boolean },
+  where: { journal: JournalFile | undefined; partial: string; destination: string; stopOnSignal: boolean },
 ): Promise<unknown> {
   const { options } = session;
   const location = { bucket: options.bucket, key: options.key };
@@ -361,6 +361,6 @@ function buildResult(
     ...(r.journalPath ? { journalPath: r.journalPath } : {}),
     notes: [...plan.plan.adjustments, ...session.notes],
   };
-  session.events.emit({ type: "complete", result } as unknown as TransferEvent);
+  session.events.emit({ type: "complete", result } as unknown as TransferEventData);
   return result;
 }

@@ -6,10 +6,11 @@
 import { rm, stat, truncate } from "node:fs/promises";
 import { TransferError, UsageError } from "../errors.js";
 import { JournalFormatError, type JournalHeader, type ParsedJournal } from "../journal/format.js";
-import { Journal } from "../journal/journal.js";
+import { JournalFile } from "../journal/journal-file.js";
 import { partRange, type TransferPlan } from "../planner/index.js";
-import { sseKeyMd5 } from "../transfer/journal-header.js";
-import type { TransferEvent } from "../transfer/events.js";
+import { sseKeyMd5 } from "../journal/header.js";
+import type { TransferEventData } from "../transfer/events.js";
+import { stampEvent } from "../transfer/transfer-events.js";
 import type { DigestPartTask, PartOutcome } from "../workers/tasks.js";
 import { download, downloadToFile, headObject, runDownload } from "./download.js";
 import { journaledRanges, planFromHeader } from "./download-journal.js";
@@ -31,7 +32,7 @@ export type ResumeDownloadOptions = Omit<
 export async function readDownloadJournal(path: string): Promise<ParsedJournal> {
   let journal: ParsedJournal;
   try {
-    journal = await Journal.read(path);
+    journal = await JournalFile.read(path);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === "ENOENT") {
       throw new UsageError(
@@ -60,8 +61,8 @@ export async function resumeDownload(
     const result = journal.end.result as DownloadResult | undefined;
     if (!result)
       throw new UsageError("USAGE", `the download in ${journalPath} has completed; nothing to resume`);
-    options.onEvent?.({ type: "note", message: "this download had already completed" });
-    options.onEvent?.({ type: "complete", result } as unknown as TransferEvent);
+    options.onEvent?.(stampEvent({ type: "note", message: "this download had already completed" }));
+    options.onEvent?.(stampEvent({ type: "complete", result } as unknown as TransferEventData));
     return result;
   }
   if (journal.end?.type === "aborted") {
@@ -126,7 +127,7 @@ export async function resumeDownload(
       destination,
       overwrite,
       done,
-      journal: await Journal.append(journalPath),
+      journal: await JournalFile.append(journalPath),
       partialReady: true,
     });
   });

@@ -5,14 +5,9 @@
  */
 import { TransferError } from "../errors.js";
 import { partRanges, type PartRange, type TransferPlan } from "../planner/index.js";
-import {
-  PartProgress,
-  runParts,
-  type PartDone,
-  type PartJob,
-  type RunPartsSummary,
-} from "../transfer/run-parts.js";
-import type { TransferEvent } from "../transfer/events.js";
+import { PartProgress } from "../engine/part-progress.js";
+import { runParts, type PartDone, type PartJob, type RunPartsSummary } from "../engine/run-parts.js";
+import type { TransferEventData } from "../transfer/events.js";
 import type { GetRangeTask } from "../workers/tasks.js";
 import type { DownloadPlan } from "./download-plan.js";
 import type { ObjectFacts } from "./object-facts.js";
@@ -77,7 +72,7 @@ export function emitStart(
     notes,
   };
   // The shared event type names upload and copy only; the shape is the same.
-  session.events.emit(event as unknown as TransferEvent);
+  session.events.emit(event as unknown as TransferEventData);
 }
 
 export async function runRanges(run: RangeRun): Promise<RangesOutcome> {
@@ -127,7 +122,7 @@ export async function runRanges(run: RangeRun): Promise<RangesOutcome> {
   let summary: RunPartsSummary;
   try {
     summary = await runParts(jobs(), {
-      pool: session.pool,
+      runner: session.pool,
       concurrency,
       retry: session.retry,
       location: { bucket: options.bucket, key: options.key },

@@ -6,16 +6,15 @@ import type { S3Client } from "@aws-sdk/client-s3";
 import { createMainClient, endpointFromEnvironment, resolveWorkerSettings } from "../s3/client-settings.js";
 import type { RequestOwnership, SseCustomerKey } from "../s3/object-attributes.js";
 import { PartPool } from "../workers/pool.js";
-import { AdaptiveConcurrency } from "../transfer/concurrency.js";
+import { AdaptiveConcurrency } from "../engine/concurrency.js";
 import {
   DEFAULT_IDLE_TIMEOUT_MS,
   checkLocation,
   resolveConcurrency,
-  resolveRetry,
   resolveSseCustomerKey,
 } from "../transfer/options.js";
-import type { RetryPolicy } from "../transfer/run-parts.js";
-import { TransferEvents } from "../transfer/session.js";
+import { resolveRetry, type RetryPolicy } from "../engine/retry-policy.js";
+import { TransferEvents } from "../transfer/transfer-events.js";
 import type { TaskBase } from "../workers/tasks.js";
 import type { DownloadOptions } from "./types.js";
 
@@ -53,7 +52,7 @@ export function validateDownloadOptions(options: SessionOptions): {
 export function openSession(options: SessionOptions): DownloadSession {
   const validated = validateDownloadOptions(options);
   const idleTimeoutMs = options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS;
-  const client = createMainClient(options, idleTimeoutMs);
+  const client = createMainClient(options, { idleTimeoutMs });
   const ownership: RequestOwnership = {
     ...(options.requestPayer ? { requestPayer: options.requestPayer } : {}),
     ...(options.expectedBucketOwner ? { expectedBucketOwner: options.expectedBucketOwner } : {}),

@@ -3,7 +3,7 @@ import type { ConnectionOptions } from "../s3/client-settings.js";
 import type { S3Limits } from "../planner/limits.js";
 import type { EventOptions } from "../transfer/events.js";
 import type { TransferResult } from "../transfer/result.js";
-import type { RetryPolicy } from "../transfer/run-parts.js";
+import type { RetryPolicy } from "../engine/retry-policy.js";
 
 /** What `download` takes: the object, where its bytes go, and the same transfer knobs as upload and copy. */
 export interface DownloadOptions extends ConnectionOptions, EventOptions {

@@ -1,33 +1,40 @@
 import { UsageError } from "../errors.js";
 import { GiB, KiB, MiB, TiB } from "./limits.js";
 
-// Binary units for the short and IEC forms (like aws-cli and rclone); the two-letter SI forms are decimal,
-// so "5MB" means 5,000,000 bytes and the error for a too-small part size can say so.
+/**
+ * One rule for every size flag: units are powers of 1024, whichever way they are written. "64M", "64MB" and
+ * "64MiB" are all 64 × 1024² bytes, as aws-cli (multipart_chunksize = 64MB) and rclone (--s3-chunk-size 64M)
+ * read them; a part size is a whole number of MiB in every tool, and "5MB" meaning 5,000,000 bytes would
+ * fall below S3's 5 MiB minimum. Case does not matter.
+ */
 const UNITS: Record<string, number> = {
   "": 1,
   b: 1,
   k: KiB,
+  kb: KiB,
   kib: KiB,
   m: MiB,
+  mb: MiB,
   mib: MiB,
   g: GiB,
+  gb: GiB,
   gib: GiB,
   t: TiB,
+  tb: TiB,
   tib: TiB,
-  kb: 1e3,
-  mb: 1e6,
-  gb: 1e9,
-  tb: 1e12,
 };
 
-/** Parses "5MiB", "64M", "1.5GiB", "48.8TiB", "1000" into a whole number of bytes (fractions round down). */
+/** The rule, for --help texts and messages. */
+export const SIZE_RULE = "units are powers of 1024: 64M = 64MB = 64MiB";
+
+/** Parses "5MiB", "64M", "64MB", "1.5GiB", "48.8TiB", "1000" into whole bytes (fractions round down). */
 export function parseSize(text: string, what = "size"): number {
   const match = /^\s*(\d+(?:\.\d+)?|\.\d+)\s*([a-z]*)\s*$/i.exec(text);
   const unit = match ? UNITS[match[2]!.toLowerCase()] : undefined;
   if (!match || unit === undefined) {
     throw new UsageError(
       "INVALID_SIZE",
-      `invalid ${what} "${text}": use a number of bytes or a number with a unit, e.g. 8MiB, 64M, 1.5GiB, 48.8TiB`,
+      `invalid ${what} "${text}": use a number of bytes or a number with a unit, e.g. 8MiB, 64M, 1.5GiB, 48.8TiB (${SIZE_RULE})`,
     );
   }
   const bytes = Math.floor(Number(match[1]) * unit);

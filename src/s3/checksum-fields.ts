@@ -11,6 +11,8 @@ const FIELD: Record<ChecksumAlgorithm, ChecksumFieldName> = {
   SHA256: "ChecksumSHA256",
 };
 
+type ChecksumFields = Partial<Record<ChecksumFieldName, string | undefined>>;
+
 /** The SDK request/response member that carries a checksum of this algorithm (x-amz-checksum-…). */
 export function checksumField(
   algorithm: ChecksumAlgorithm,
@@ -22,7 +24,18 @@ export function checksumField(
 /** The checksum of this algorithm in a response (HeadObject, Complete, CopyPartResult), if present. */
 export function readChecksum(
   algorithm: ChecksumAlgorithm,
-  response: Partial<Record<ChecksumFieldName, string | undefined>> | undefined,
+  response: ChecksumFields | undefined,
 ): string | undefined {
   return response?.[FIELD[algorithm]];
+}
+
+/** Whichever checksum a response carries (a part has at most one), with its algorithm. */
+export function anyChecksum(
+  response: ChecksumFields | undefined,
+): { algorithm: ChecksumAlgorithm; value: string } | undefined {
+  for (const [algorithm, field] of Object.entries(FIELD) as [ChecksumAlgorithm, ChecksumFieldName][]) {
+    const value = response?.[field];
+    if (value) return { algorithm, value };
+  }
+  return undefined;
 }

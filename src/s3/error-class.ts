@@ -82,3 +82,16 @@ export function classifyError(error: unknown): ErrorInfo {
       name !== "AbortError");
   return info;
 }
+
+/** Connection-level failures: nothing was heard from the endpoint at all. */
+const UNREACHABLE_CODES = new Set(["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "EHOSTUNREACH", "ENETUNREACH"]);
+
+/** The endpoint never answered: refused, unknown host, no route, or the SDK's connect timeout. */
+export function isUnreachable(error: ErrorInfo): boolean {
+  if (error.httpStatus !== undefined) return false;
+  // The SDK's connect timeout carries no system code, only its message.
+  return (
+    UNREACHABLE_CODES.has(error.code ?? "") ||
+    /without establishing a connection|ETIMEDOUT|TimeoutError/i.test(`${error.code ?? ""} ${error.message}`)
+  );
+}

@@ -1,3 +1,5 @@
+import type { PartEvent } from "../engine/run-parts.js";
+import type { ErrorCode } from "../errors.js";
 import type { TransferResult } from "./result.js";
 
 export interface TransferProgress {
@@ -13,7 +15,19 @@ export interface TransferProgress {
   partsResumed?: number;
 }
 
-export type TransferEvent =
+/** Bumped when a field changes meaning or goes away (adding a field or an event type does not bump it). */
+export const EVENT_SCHEMA_VERSION = 1;
+
+/** Fields every event carries, stamped when it is emitted. */
+export interface EventStamp {
+  /** The event schema's version (docs/json-events.md). */
+  schemaVersion: typeof EVENT_SCHEMA_VERSION;
+  /** When the event was emitted, ISO 8601 in UTC with milliseconds. */
+  time: string;
+}
+
+/** An event as the transfer builds it, before it is stamped. */
+export type TransferEventData =
   | {
       type: "start";
       operation: "upload" | "copy";
@@ -30,36 +44,23 @@ export type TransferEvent =
       notes: string[];
     }
   | ({ type: "progress" } & TransferProgress)
-  | {
-      type: "part";
-      partNumber: number;
-      bytes: number;
-      etag: string;
-      checksum?: string;
-      attempts: number;
-      durationMs: number;
-    }
-  | {
-      type: "retry";
-      partNumber: number;
-      attempt: number;
-      delayMs: number;
-      code: string;
-      message: string;
-      throttle: boolean;
-      concurrency: number;
-    }
+  | PartEvent
   | { type: "note"; message: string }
   | { type: "complete"; result: TransferResult }
   | {
       type: "error";
-      code: string;
+      code: ErrorCode;
       message: string;
       bucket?: string;
       key?: string;
       uploadId?: string;
       partNumber?: number;
+      /** The journal that resumes the transfer, when the upload was kept on the server. */
+      journalPath?: string;
     };
+
+/** What listeners receive: every event carries the schema version and its time. */
+export type TransferEvent = TransferEventData & EventStamp;
 
 export interface EventOptions {
   /** Every event, in order: start, progress (throttled), part, retry, note, complete / error. */

@@ -4,7 +4,7 @@ import type { ConnectionOptions } from "../s3/client-settings.js";
 import type { ObjectAttributes, SseCustomerKey } from "../s3/object-attributes.js";
 import type { S3Limits } from "../planner/limits.js";
 import type { EventOptions } from "./events.js";
-import { DEFAULT_RETRY_POLICY, type RetryPolicy } from "./run-parts.js";
+import type { RetryPolicy } from "../engine/retry-policy.js";
 
 export const DEFAULT_CONCURRENCY = 8;
 const MAX_CONCURRENCY = 1_000;
@@ -43,9 +43,19 @@ export interface CommonTransferOptions extends ConnectionOptions, EventOptions, 
    * or false for none. A transfer without a journal cannot be resumed.
    */
   journal?: string | false;
+  /**
+   * Keep the journal of a transfer that completed and was verified. By default it is removed: a nightly job
+   * would otherwise collect one per night per key (`s3xfer journals prune` cleans up the rest).
+   */
+  keepJournal?: boolean;
   retry?: Partial<RetryPolicy>;
   /** Cancel and retry a request that has sent or received nothing for this long (default 120 s). */
   idleTimeoutMs?: number;
+  /**
+   * A conditional write: "*" refuses to overwrite an existing key (x-amz-if-none-match on PutObject,
+   * CopyObject and CompleteMultipartUpload). A refusal fails the transfer and aborts its upload.
+   */
+  ifNoneMatch?: string;
   /** For tests against a server whose minimum part size was lowered. */
   limits?: Partial<S3Limits>;
 }
@@ -112,34 +122,6 @@ export function checkEncryptionOptions(options: CommonTransferOptions): void {
 export function checkLocation(bucket: string, key: string): void {
   if (!bucket) throw new UsageError("USAGE", "no bucket given");
   if (!key) throw new UsageError("USAGE", "no object key given");
-}
-
-const MAX_ATTEMPTS = 100;
-
-/** The retry policy with its defaults; a policy that cannot work (0 attempts, a negative budget) is refused. */
-export function resolveRetry(retry: Partial<RetryPolicy> | undefined): RetryPolicy {
-  const policy = { ...DEFAULT_RETRY_POLICY, ...retry };
-  const wholeIn = (value: number, min: number, max: number) =>
-    Number.isInteger(value) && value >= min && value <= max;
-  if (!wholeIn(policy.maxAttempts, 1, MAX_ATTEMPTS)) {
-    throw new UsageError(
-      "USAGE",
-      `max attempts must be a whole number from 1 to ${MAX_ATTEMPTS}, got ${policy.maxAttempts}: the default is ${DEFAULT_RETRY_POLICY.maxAttempts}`,
-    );
-  }
-  if (!wholeIn(policy.budget, 0, Number.MAX_SAFE_INTEGER)) {
-    throw new UsageError(
-      "USAGE",
-      `the retry budget must be a whole number of retries, 0 or more, got ${policy.budget}`,
-    );
-  }
-  if (!(policy.baseDelayMs >= 0) || !(policy.maxDelayMs >= policy.baseDelayMs)) {
-    throw new UsageError(
-      "USAGE",
-      `retry delays must be 0 ≤ baseDelayMs ≤ maxDelayMs, got ${policy.baseDelayMs} and ${policy.maxDelayMs}`,
-    );
-  }
-  return policy;
 }
 
 export const DEFAULT_IDLE_TIMEOUT_MS = 120_000;

@@ -4,7 +4,10 @@
  */
 import type { JournalPart } from "../journal/format.js";
 import type { PartRange } from "../planner/index.js";
-import type { ServerPart } from "./list-parts.js";
+import type { PartDone } from "../engine/run-parts.js";
+import type { ParsedJournal } from "../journal/format.js";
+import { partRange, partRanges, type TransferPlan } from "../planner/index.js";
+import type { ServerPart } from "../s3/multipart-requests.js";
 import { unquote } from "./verify.js";
 
 export interface LocalDigest {
@@ -19,6 +22,8 @@ export type PartVerdict =
       how: "journal" | "adopted";
       etag: string;
       checksum?: string;
+      /** The server showed it knows this part's checksum (echoed it before the crash, or lists it now). */
+      checksumAcknowledged: boolean;
       md5?: string;
     }
   | { partNumber: number; done: false; why: string };
@@ -58,18 +63,26 @@ export function reconcilePart(input: ReconcileInput): PartVerdict {
   if (input.operation === "copy") {
     if (journal && unquote(journal.etag) !== unquote(etag))
       return { partNumber: n, done: false, why: "ETag differs from the journal's" };
+    if (journal?.checksum && server.checksum && journal.checksum !== server.checksum)
+      return { partNumber: n, done: false, why: "the server's part checksum differs from the journal's" };
+    const checksum = journal?.checksum ?? server.checksum;
     return {
       partNumber: n,
       done: true,
       how: journal ? "journal" : "adopted",
       etag,
-      ...(journal?.checksum ? { checksum: journal.checksum } : {}),
+      ...(checksum ? { checksum } : {}),
+      checksumAcknowledged: !!server.checksum || !!journal?.checksumAcknowledged,
     };
   }
   if (!local) return { partNumber: n, done: false, why: "the local bytes could not be re-read" };
   if (input.etagIsMd5 && unquote(etag) !== local.md5) {
     return { partNumber: n, done: false, why: "the server's part is not the file's bytes (MD5 differs)" };
   }
+  if (server.checksum && local.checksum && server.checksum !== local.checksum) {
+    return { partNumber: n, done: false, why: "the server's part checksum differs from the file's bytes" };
+  }
+  const checksumAcknowledged = !!server.checksum || !!journal?.checksumAcknowledged;
   if (journal) {
     if (unquote(journal.etag) !== unquote(etag))
       return { partNumber: n, done: false, why: "ETag differs from the journal's" };
@@ -86,6 +99,7 @@ export function reconcilePart(input: ReconcileInput): PartVerdict {
       how: "journal",
       etag,
       ...(local.checksum ? { checksum: local.checksum } : {}),
+      checksumAcknowledged,
       md5: local.md5,
     };
   }
@@ -97,6 +111,62 @@ export function reconcilePart(input: ReconcileInput): PartVerdict {
     how: "adopted",
     etag,
     ...(local.checksum ? { checksum: local.checksum } : {}),
+    checksumAcknowledged,
     md5: local.md5,
   };
+}
+
+function toPartDone(verdict: Extract<PartVerdict, { done: true }>, size: number): PartDone {
+  return {
+    ok: true,
+    partNumber: verdict.partNumber,
+    etag: verdict.etag,
+    bytes: size,
+    durationMs: 0,
+    attempts: 0,
+    ...(verdict.checksum ? { checksum: verdict.checksum } : {}),
+    ...(verdict.checksumAcknowledged ? { checksumAcknowledged: true } : {}),
+    ...(verdict.md5 ? { md5: verdict.md5 } : {}),
+  };
+}
+
+/** What resume says about its verdicts: parts adopted from the server, parts sent again and why. */
+export function verdictNotes(verdicts: PartVerdict[]): string[] {
+  const notes: string[] = [];
+  const adopted = verdicts.filter((v) => v.done && v.how === "adopted").length;
+  const redone = verdicts.filter(
+    (v): v is Extract<PartVerdict, { done: false }> => !v.done && v.why !== "not sent",
+  );
+  if (adopted)
+    notes.push(`${adopted} part(s) found on the server but not in the journal were verified and kept`);
+  for (const v of redone.slice(0, 5)) notes.push(`part ${v.partNumber} sent again: ${v.why}`);
+  if (redone.length > 5) notes.push(`… and ${redone.length - 5} more parts sent again`);
+  return notes;
+}
+
+/** Judges every planned part (see reconcilePart), adds what was adopted or redone to `notes`, returns the done ones. */
+export function reconcileParts(
+  notes: { notes: string[] },
+  plan: TransferPlan,
+  journal: ParsedJournal,
+  server: Map<number, ServerPart>,
+  how: { operation: "upload" | "copy"; etagIsMd5: boolean; local?: Map<number, LocalDigest> },
+): PartDone[] {
+  const verdicts = [...partRanges(plan)].map((range) => {
+    const recorded = journal.parts.get(range.partNumber);
+    const held = server.get(range.partNumber);
+    const digest = how.local?.get(range.partNumber);
+    return reconcilePart({
+      range,
+      ...(recorded ? { journal: recorded } : {}),
+      ...(held ? { server: held } : {}),
+      ...(digest ? { local: digest } : {}),
+      etagIsMd5: how.etagIsMd5,
+      operation: how.operation,
+    });
+  });
+  notes.notes.push(...verdictNotes(verdicts));
+  return verdicts
+    .filter((v): v is Extract<PartVerdict, { done: true }> => v.done)
+    .map((v) => toPartDone(v, partRange(plan, v.partNumber).size));
 }

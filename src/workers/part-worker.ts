@@ -10,9 +10,9 @@ import type { FileHandle } from "node:fs/promises";
 import { PutObjectCommand, UploadPartCommand, UploadPartCopyCommand } from "@aws-sdk/client-s3";
 import { createHasher, toS3Base64, type ChecksumAlgorithm } from "../checksum/index.js";
 import { classifyError } from "../s3/error-class.js";
-import { ownershipParams, ssecParams, writeParams } from "../s3/object-attributes.js";
-import { checksumField, readChecksum } from "../s3/checksum-fields.js";
-import { encodeCopySource } from "../s3/copy-source.js";
+import { copySourceSsecParams, ownershipParams, ssecParams, writeParams } from "../s3/object-attributes.js";
+import { anyChecksum, checksumField, readChecksum } from "../s3/checksum-fields.js";
+import { encodeCopySource } from "../s3/copy-source-header.js";
 import { BufferPool, OpenFiles, SourceChangedError, checkIdentity, readFully } from "./file-ranges.js";
 import { workerClient } from "./worker-clients.js";
 import { getRange } from "./range-get.js";
@@ -275,10 +275,14 @@ async function send(
         ...common,
         ...writeParams(task.attributes),
         ...(task.checksumAlgorithm ? { ChecksumAlgorithm: task.checksumAlgorithm } : {}),
+        ...(task.ifNoneMatch ? { IfNoneMatch: task.ifNoneMatch } : {}),
       }),
     );
     result.etag = response.ETag ?? "";
     if (response.VersionId) result.versionId = response.VersionId;
+    if (task.checksumAlgorithm && readChecksum(task.checksumAlgorithm, response) === digests.checksum) {
+      result.checksumAcknowledged = true;
+    }
   }
   return result;
 }
@@ -296,12 +300,7 @@ async function copyPart(task: CopyPartTask): Promise<SentPart> {
       // Pins the part to the source we planned with (some servers ignore it; the coordinator re-checks).
       ...(task.source.etag ? { CopySourceIfMatch: task.source.etag } : {}),
       ...ssecParams(task.sseCustomer ?? (sourceKeyAsDestination ? task.sourceSseCustomer : undefined)),
-      ...(task.sourceSseCustomer
-        ? {
-            CopySourceSSECustomerAlgorithm: "AES256",
-            CopySourceSSECustomerKey: task.sourceSseCustomer.key as unknown as string,
-          }
-        : {}),
+      ...copySourceSsecParams(task.sourceSseCustomer),
       ...(task.expectedSourceBucketOwner
         ? { ExpectedSourceBucketOwner: task.expectedSourceBucketOwner }
         : {}),
@@ -327,12 +326,7 @@ async function copyPart(task: CopyPartTask): Promise<SentPart> {
   }
   const part = response.CopyPartResult;
   const result: SentPart = { etag: normalizeEtag(part?.ETag ?? ""), bytes: task.end - task.start };
-  const checksum =
-    part?.ChecksumCRC64NVME ??
-    part?.ChecksumCRC32 ??
-    part?.ChecksumCRC32C ??
-    part?.ChecksumSHA1 ??
-    part?.ChecksumSHA256;
+  const checksum = anyChecksum(part)?.value;
   if (checksum) {
     result.checksum = checksum;
     result.checksumAcknowledged = true;

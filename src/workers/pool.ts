@@ -29,18 +29,29 @@ export interface PartPoolOptions {
  * several parts at once (I/O: the HTTP requests), so that `concurrency` parts can be in flight.
  */
 export class PartPool {
-  private readonly pool: Piscina<PartTask, PartOutcome>;
+  private started: Piscina<PartTask, PartOutcome> | undefined;
   readonly threads: number;
+  private readonly partsPerThread: number;
 
   constructor(options: PartPoolOptions) {
     this.threads = Math.max(1, Math.min(options.threads ?? availableParallelism(), options.concurrency));
-    this.pool = new Piscina<PartTask, PartOutcome>({
+    this.partsPerThread = Math.ceil(options.concurrency / this.threads);
+  }
+
+  /**
+   * The threads start with the first task, one at first and more as tasks queue up: a thread costs a Node
+   * environment and the AWS SDK loaded into it (~0.1–0.2 CPU-s), which a transfer of a single request, or
+   * one that fails before its first part, should not pay for every core.
+   */
+  private get pool(): Piscina<PartTask, PartOutcome> {
+    this.started ??= new Piscina<PartTask, PartOutcome>({
       filename: workerFile(),
-      minThreads: this.threads,
+      minThreads: 1,
       maxThreads: this.threads,
-      concurrentTasksPerWorker: Math.ceil(options.concurrency / this.threads),
+      concurrentTasksPerWorker: this.partsPerThread,
       idleTimeout: 30_000,
     });
+    return this.started;
   }
 
   /**
@@ -50,6 +61,7 @@ export class PartPool {
    */
   run(task: PartTask, options: { signal?: AbortSignal } = {}): Promise<PartOutcome> {
     const { signal } = options;
+    if (this.destroying) return Promise.reject(new Error("the part pool has been destroyed"));
     if (!signal) return this.pool.run(task);
     if (signal.aborted) return Promise.reject(signal.reason as Error);
     return new Promise<PartOutcome>((resolve, reject) => {
@@ -75,7 +87,7 @@ export class PartPool {
 
   /** Stops the threads; safe to call more than once. */
   destroy(): Promise<void> {
-    this.destroying ??= this.pool.destroy();
+    this.destroying ??= this.started ? this.started.destroy() : Promise.resolve();
     return this.destroying;
   }
 }

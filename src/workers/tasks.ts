@@ -48,6 +48,8 @@ export interface PutObjectTask extends TaskBase {
   checksumAlgorithm?: ChecksumAlgorithm;
   contentMd5: boolean;
   attributes: ObjectAttributes;
+  /** x-amz-if-none-match ("*": do not overwrite an existing key). */
+  ifNoneMatch?: string;
   sseCustomer?: SseCustomerKey;
 }
 

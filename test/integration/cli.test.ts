@@ -35,13 +35,15 @@ function lines(text: string): Record<string, unknown>[] {
 }
 
 describe("s3xfer cp (as a user runs it)", () => {
-  it("--json: NDJSON events on stdout, the result object last", async () => {
+  it("--json: NDJSON events on stdout, the complete event (with the result) last", async () => {
     const run = await runCli(["cp", file, `s3://${bucket}/json.bin`, "--part-size", "8MiB", "--json"]);
     expect(run.code, run.stderr).toBe(0);
     const events = lines(run.stdout);
     expect(events[0]!.type).toBe("start");
     expect(events.filter((e) => e.type === "part")).toHaveLength(6);
-    const result = events[events.length - 1]!;
+    const last = events[events.length - 1]!;
+    expect(last.type).toBe("complete");
+    const result = last.result as Record<string, unknown>;
     expect(result.operation).toBe("upload");
     expect(result.size).toBe(40 * MiB + 3);
     expect(result.parts).toBe(6);
@@ -52,7 +54,9 @@ describe("s3xfer cp (as a user runs it)", () => {
   it("a pipe gets no progress bar, and a one-line summary on stdout", async () => {
     const run = await runCli(["cp", file, `s3://${bucket}/plain.bin`]);
     expect(run.code, run.stderr).toBe(0);
-    expect(run.stdout).toMatch(/^uploaded 40 MiB to s3:\/\/.*\/plain\.bin in [\d.]+ s .*3 parts of 16 MiB/);
+    expect(run.stdout).toMatch(
+      /^uploaded 40 MiB to s3:\/\/.*\/plain\.bin in [\d.]+ s \([\d.]+ [KMG]iB\/s\)\n3 parts of 16 MiB/,
+    );
     expect(run.stdout).toMatch(/verified: size 41943043 ok/);
     expect(run.stderr).not.toMatch(/█|░/);
   });
@@ -70,7 +74,7 @@ describe("s3xfer cp (as a user runs it)", () => {
     await pipeline(createReadStream(file), child.stdin!);
     const run = await done;
     expect(run.code, run.stderr).toBe(0);
-    const result = lines(run.stdout).pop()!;
+    const { result } = lines(run.stdout).pop()! as { result: { size: number } };
     expect(result.size).toBe(40 * MiB + 3);
     const got = await downloadedSha256(client, bucket, key);
     expect(got.sha256).toBe(fileSha);
@@ -91,7 +95,7 @@ describe("s3xfer cp (as a user runs it)", () => {
     ]);
     const run = await runCli(["cp", `s3://${bucket}/src.bin`, `s3://${bucket}/dst.bin`, "--force-multipart"]);
     expect(run.code, run.stderr).toBe(0);
-    expect(run.stdout).toMatch(/^copied 40 MiB .* 6 parts of 8 MiB/);
+    expect(run.stdout).toMatch(/^copied 40 MiB .*\n6 parts of 8 MiB/);
     expect(run.stdout).toMatch(/verified: size 41943043 ok, .*ETag ok/);
   });
 

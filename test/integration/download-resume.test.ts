@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { PutObjectCommand } from "@aws-sdk/client-s3";
 import { download, resumeDownload, upload, TransferError } from "../../src/index.js";
 import { downloadJournalPath } from "../../src/download/download-journal.js";
-import { Journal } from "../../src/journal/journal.js";
+import { JournalFile } from "../../src/journal/journal-file.js";
 import { MiB } from "../../src/planner/limits.js";
 import { createTestBucket, emptyAndDeleteBucket, testClient, testConnection } from "../support/local-s3.js";
 import { randomFile, scratchDir, sha256OfFile } from "../support/objects.js";
@@ -77,7 +77,7 @@ describe("kill -9 at seeded random moments, then s3xfer resume PATH", () => {
       } else {
         figures.killedMidway++;
         const journalPath = downloadJournalPath(dest);
-        const journal = await Journal.read(journalPath).catch(() => undefined);
+        const journal = await JournalFile.read(journalPath).catch(() => undefined);
         proxy.resetStats();
         const resumed = await runCli(["resume", dest, "--json", "--endpoint-url", proxy.url]);
         if (!journal) {
@@ -90,7 +90,9 @@ describe("kill -9 at seeded random moments, then s3xfer resume PATH", () => {
           expect(again.code, again.stderr).toBe(0);
         } else {
           expect(resumed.code, `run ${i} (kill after ${delay} ms): ${resumed.stderr}`).toBe(0);
-          const result = JSON.parse(resumed.stdout.trim().split("\n").pop()!);
+          const last = JSON.parse(resumed.stdout.trim().split("\n").pop()!);
+          // The last --json line is the complete event (or, before the event schema, the result itself).
+          const result = last.result ?? last;
           const gets = proxy.stats.byOperation.GetObject ?? 0;
           // Every range the journal had finished is taken from the partial file, none is fetched again.
           expect(result.partsResumed).toBe(journal.parts.size);
@@ -140,7 +142,7 @@ describe("resume in the library", () => {
     const refused = await runCli(["cp", `s3://${bucket}/obj`, dest]);
     expect(refused.code).toBe(2);
     expect(refused.stderr).toMatch(/unfinished download .*s3xfer resume/);
-    const finished = (await Journal.read(journal)).parts.size;
+    const finished = (await JournalFile.read(journal)).parts.size;
     expect(finished).toBeGreaterThanOrEqual(3);
     const result = await resumeDownload(journal, connection);
     expect(result.partsResumed).toBe(finished);
@@ -155,7 +157,7 @@ describe("resume in the library", () => {
     const handle = await open(`${dest}.s3xfer-partial`, "r+");
     await handle.write(Buffer.from("damage"), 0, 6, 5 * MiB + 100);
     await handle.close();
-    const finished = (await Journal.read(journal)).parts.size;
+    const finished = (await JournalFile.read(journal)).parts.size;
     proxy.resetStats();
     const result = await resumeDownload(journal, { ...connection, endpoint: proxy.url });
     expect(result.partsResumed).toBe(finished - 1);

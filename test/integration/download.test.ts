@@ -6,7 +6,7 @@ import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { PutBucketVersioningCommand } from "@aws-sdk/client-s3";
 import { download, upload, TransferError, type ChecksumAlgorithm } from "../../src/index.js";
-import { Journal } from "../../src/journal/journal.js";
+import { JournalFile } from "../../src/journal/journal-file.js";
 import { downloadJournalPath } from "../../src/download/download-journal.js";
 import { MiB } from "../../src/planner/limits.js";
 import {
@@ -284,7 +284,7 @@ describe("refusals and failures leave nothing behind", () => {
     expect((error as TransferError).message).toMatch(/source changed during download/);
     await expect(stat(dest)).rejects.toThrow();
     expect(await leftovers(join(scratch.dir, "out"))).toEqual([]);
-    const journal = await Journal.read(downloadJournalPath(dest));
+    const journal = await JournalFile.read(downloadJournalPath(dest));
     expect(journal.end?.type).toBe("aborted");
   });
 

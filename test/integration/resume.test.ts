@@ -122,7 +122,8 @@ describe("kill -9 at random moments, then resume (the CLI as a child process)", 
         ]);
         if (again.code !== 0) figures.resumeFailures++;
       } else {
-        const result = JSON.parse(resumed.stdout.trim().split("\n").pop()!);
+        // The last --json line is the complete event: { type: "complete", result }.
+        const { result } = JSON.parse(resumed.stdout.trim().split("\n").pop()!);
         figures.resumedParts += result.partsResumed;
       }
       const got = await downloadedSha256(client, bucket, key);
@@ -149,7 +150,7 @@ describe("resume checks before it trusts", () => {
   it("Ctrl-C in the library (keepForResume) then resume: only missing parts are sent", async () => {
     const journal = await interruptedUpload("lib-resume");
     expect(await inProgressUploads(client, bucket)).toHaveLength(1);
-    const result = await resume(journal, connection);
+    const result = await resume(journal, { ...connection, keepJournal: true });
     expect(result.partsResumed).toBeGreaterThanOrEqual(6);
     expect(result.partsResumed + result.partsSent).toBe(10);
     expect((await downloadedSha256(client, bucket, "lib-resume")).sha256).toBe(bigSha);
@@ -160,7 +161,14 @@ describe("resume checks before it trusts", () => {
   });
 
   it("a crash right after CompleteMultipartUpload: resume recognises the finished object by its part MD5s", async () => {
-    await upload({ ...connection, source: big, bucket, key: "completed-early", partSize: 5 * MiB });
+    await upload({
+      ...connection,
+      source: big,
+      bucket,
+      key: "completed-early",
+      partSize: 5 * MiB,
+      keepJournal: true,
+    });
     const journal = defaultJournalPath(bucket, "completed-early");
     const lines = (await readFile(journal, "utf8")).trimEnd().split("\n");
     // as if the process died before writing the journal's last line

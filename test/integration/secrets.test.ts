@@ -155,7 +155,10 @@ describe("CLI runs that succeed (with --json and --debug)", () => {
       "--debug",
     ]);
     expect(run.code).toBe(0);
-    expect(jsonLines(run.stdout).at(-1)).toMatchObject({ operation: "upload", key: "ssec-small" });
+    expect(jsonLines(run.stdout).at(-1)).toMatchObject({
+      type: "complete",
+      result: { operation: "upload", key: "ssec-small" },
+    });
     // It really was SSE-C: the object reads back only with the key.
     await expect(client.send(new GetObjectCommand({ Bucket: bucket, Key: "ssec-small" }))).rejects.toThrow();
     const back = await downloadedSha256(client, bucket, "ssec-small", ssec(SSEC_KEY));
@@ -186,7 +189,10 @@ describe("CLI runs that succeed (with --json and --debug)", () => {
     expect(run.code).toBe(0);
     const events = jsonLines(run.stdout);
     expect(events.filter((e) => e.type === "retry")).toHaveLength(3);
-    expect(events.at(-1)).toMatchObject({ operation: "upload", parts: 4, retries: 3 });
+    expect(events.at(-1)).toMatchObject({
+      type: "complete",
+      result: { operation: "upload", parts: 4, retries: 3 },
+    });
   });
 
   // Re-keying (source and destination keys differ) is refused by this Ceph's UploadPartCopy (400, "MD5 hash of
@@ -204,7 +210,10 @@ describe("CLI runs that succeed (with --json and --debug)", () => {
       "--debug",
     ]);
     expect(run.code).toBe(0);
-    expect(jsonLines(run.stdout).at(-1)).toMatchObject({ operation: "copy", request: "multipart" });
+    expect(jsonLines(run.stdout).at(-1)).toMatchObject({
+      type: "complete",
+      result: { operation: "copy", request: "multipart" },
+    });
     const back = await downloadedSha256(client, bucket, "ssec-copy", ssec(SSEC_KEY));
     expect(back.size).toBe(20 * MiB);
   });

@@ -1,9 +1,9 @@
 import { describe, expect, it, vi } from "vitest";
 
-// Simulate a machine where neither optional native package installed (or their binaries failed to load).
+// Simulate a machine where @node-rs/crc32 did not install and the addon was not built (or failed to load).
 vi.mock("../../src/checksum/optional-natives.js", () => ({
   loadNodeRsCrc32: () => undefined,
-  loadAwsCrtChecksums: () => undefined,
+  loadS3xferCrc: () => undefined,
 }));
 
 const { availableImplementations, checksumImplementations, createHasher } =

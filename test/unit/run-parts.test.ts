@@ -1,9 +1,10 @@
 import { describe, expect, it } from "vitest";
-import { AdaptiveConcurrency } from "../../src/transfer/concurrency.js";
-import { PartProgress, runParts, type PartJob } from "../../src/transfer/run-parts.js";
+import { AdaptiveConcurrency } from "../../src/engine/concurrency.js";
+import { PartProgress } from "../../src/engine/part-progress.js";
+import { runParts, type PartJob } from "../../src/engine/run-parts.js";
 import type { PartPool } from "../../src/workers/pool.js";
 import type { PartOutcome, PartTask } from "../../src/workers/tasks.js";
-import type { TransferEvent } from "../../src/transfer/events.js";
+import type { TransferEventData } from "../../src/transfer/events.js";
 
 /** A pool whose parts finish after random delays, so completions arrive out of order. */
 function fakePool(behaviour: (task: PartTask, call: number) => Promise<PartOutcome>): PartPool {
@@ -27,13 +28,13 @@ const ok = (task: PartTask): PartOutcome => ({
   durationMs: 1,
 });
 
-function options(pool: PartPool, concurrency = 4, events: TransferEvent[] = []) {
+function options(pool: PartPool, concurrency = 4, events: TransferEventData[] = []) {
   return {
-    pool,
+    runner: pool,
     concurrency: new AdaptiveConcurrency(concurrency),
     retry: { maxAttempts: 3, budget: 10, baseDelayMs: 1, maxDelayMs: 2 },
     location: { bucket: "b", key: "k", uploadId: "u" },
-    emit: (e: TransferEvent) => events.push(e),
+    emit: (e: TransferEventData) => events.push(e),
     progress: new PartProgress(concurrency),
   };
 }
@@ -41,9 +42,17 @@ function options(pool: PartPool, concurrency = 4, events: TransferEvent[] = []) 
 describe("runParts", () => {
   it("returns every part, sorted, when they finish out of order", async () => {
     const finished: number[] = [];
+    // Each part waits for the part after it (within a group of 4 in flight) to finish first: completions
+    // arrive in reverse order by construction, not by timing luck.
+    const released = new Map<number, () => void>();
+    const done = (n: number) => new Promise<void>((r) => released.set(n, r));
+    const gates = new Map<number, Promise<void>>();
+    for (let n = 1; n <= 40; n++) gates.set(n, done(n));
     const pool = fakePool(async (task) => {
-      await new Promise((r) => setTimeout(r, Math.random() * 20));
-      finished.push((task as { partNumber: number }).partNumber);
+      const n = (task as { partNumber: number }).partNumber;
+      if (n % 4 !== 0) await gates.get(n + 1);
+      finished.push(n);
+      released.get(n)!();
       return ok(task);
     });
     const summary = await runParts(jobs(40), options(pool));
@@ -66,7 +75,7 @@ describe("runParts", () => {
   });
 
   it("retries a retryable failure and reports it", async () => {
-    const events: TransferEvent[] = [];
+    const events: TransferEventData[] = [];
     const pool = fakePool(async (task, call) =>
       call === 2
         ? {

@@ -1,7 +1,6 @@
 import type { Argv } from "yargs";
 import { UsageError } from "../../errors.js";
 import { isS3Url, parseS3Url } from "../../s3/url.js";
-import { abortTransfer } from "../../transfer/uploads.js";
 import { connectionFlags, connectionFromFlags, type ConnectionFlags } from "../transfer-flags.js";
 import { journalTarget } from "./resume.js";
 
@@ -29,6 +28,7 @@ export function abortCommand(yargs: Argv): Argv {
       ) as unknown as Argv<AbortArgs>,
     async (args) => {
       const connection = connectionFromFlags(args);
+      const { abortTransfer } = await import("../../transfer/in-progress-uploads.js");
       let aborted;
       if (args["upload-id"]) {
         if (!isS3Url(args.target))

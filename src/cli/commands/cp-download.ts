@@ -8,8 +8,9 @@ import type { DownloadResult } from "../../download/types.js";
 import { formatSize } from "../../planner/size.js";
 import { parseS3Url } from "../../s3/url.js";
 import type { TransferEvent } from "../../transfer/events.js";
-import { interruptSignal } from "../interrupt.js";
+import { failureExitCode, interruptSignal } from "../interrupt.js";
 import { ProgressDisplay, outputMode } from "../progress-display.js";
+import type { TransferResult } from "../../transfer/result.js";
 import { writeErr, writeOut } from "../redact.js";
 import { STDIN_ARG } from "../stdin-arg.js";
 import { connectionFromFlags, readSseCKey, type TransferFlags } from "../transfer-flags.js";
@@ -82,7 +83,7 @@ export async function runDownloadCp(args: DownloadArgs): Promise<number> {
   // With the object on stdout, everything else goes to stderr (the bar does already).
   const mode = outputMode(args);
   const display = new ProgressDisplay(mode);
-  const interrupt = interruptSignal();
+  const interrupt = interruptSignal(() => display.interrupted());
   const sseKey = readSseCKey(args["sse-c-key"], "--sse-c-key");
   let result: DownloadResult;
   try {
@@ -110,11 +111,15 @@ export async function runDownloadCp(args: DownloadArgs): Promise<number> {
       signal: interrupt.signal,
       onEvent: display.onEvent as (event: TransferEvent) => void,
     });
+  } catch (error) {
+    display.finish();
+    display.printFailure(error, failureExitCode(error));
+    throw error;
   } finally {
     display.finish();
     interrupt.dispose();
   }
-  printDownloadResult(mode, result, toStdout);
+  printDownloadResult(display, mode, result, toStdout);
   return 0;
 }
 
@@ -135,8 +140,14 @@ export function downloadSummary(result: DownloadResult): string {
 }
 
 /** The result: JSON as the last line with --json, else the summary; on stderr when stdout holds the object. */
-export function printDownloadResult(mode: string, result: DownloadResult, toStdout: boolean): void {
-  if (mode === "json") writeOut(`${JSON.stringify(result)}\n`);
+export function printDownloadResult(
+  display: ProgressDisplay,
+  mode: string,
+  result: DownloadResult,
+  toStdout: boolean,
+): void {
+  // --json ends with the `complete` event, as for upload and copy; its result says "download".
+  if (mode === "json") display.printResult(result as unknown as TransferResult);
   else if (mode === "quiet") return;
   else if (toStdout) writeErr(downloadSummary(result));
   else writeOut(downloadSummary(result));

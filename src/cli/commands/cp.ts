@@ -1,12 +1,10 @@
 import type { Argv } from "yargs";
 import { UsageError } from "../../errors.js";
 import { isS3Url, parseS3Url } from "../../s3/url.js";
-import { upload } from "../../transfer/upload.js";
-import { copy, type CopyProps } from "../../transfer/copy.js";
-import { runDownloadCp } from "./cp-download.js";
+import type { CopyProps } from "../../transfer/copy.js";
 import type { TransferResult } from "../../transfer/result.js";
-import { ProgressDisplay, printResult, outputMode } from "../progress-display.js";
-import { interruptSignal } from "../interrupt.js";
+import { ProgressDisplay, outputMode } from "../progress-display.js";
+import { failureExitCode, interruptSignal } from "../interrupt.js";
 import { restoreDashes, STDIN_ARG } from "../stdin-arg.js";
 import { sizeOption } from "../size-option.js";
 import {
@@ -32,13 +30,13 @@ interface CpArgs extends TransferFlags {
 export function cpCommand(yargs: Argv): Argv {
   return yargs.command<CpArgs>(
     "cp <source> <destination>",
-    "upload a file or stdin (-) to S3, copy an S3 object server-side, or download one (to a file or -)",
+    "upload a file or stdin (-) to S3, or copy an S3 object server-side",
     (y) =>
       transferFlags(
         y
           .positional("source", {
             type: "string",
-            describe: "a local file, - for stdin, or s3://bucket/key",
+            describe: "a local file, - for stdin, or s3://bucket/key[?versionId=…] to copy server-side",
             demandOption: true,
           })
           .positional("destination", {
@@ -47,6 +45,12 @@ export function cpCommand(yargs: Argv): Argv {
             demandOption: true,
           })
           .option("expected-size", sizeOption("--expected-size", "for stdin: the size to plan parts for"))
+          .option("keep-on-error", {
+            type: "boolean",
+            default: false,
+            describe:
+              "on a failure, keep the multipart upload and its journal for s3xfer resume instead of aborting it (not for stdin, which has no journal)",
+          })
           .option("metadata-directive", {
             choices: ["COPY", "REPLACE"] as const,
             describe: "copy: keep the source's metadata (COPY) or use the ones given (REPLACE)",
@@ -63,20 +67,19 @@ export function cpCommand(yargs: Argv): Argv {
             type: "string",
             describe: "copy: the SSE-C key of the source (base64 or file:PATH)",
           })
+          .option("overwrite", { type: "boolean", describe: "download: replace an existing file" })
+          .option("version-id", { type: "string", describe: "download: the object version to fetch" })
           .option("expected-source-bucket-owner", {
             type: "string",
             describe: "copy: account id that must own the source bucket",
-          })
-          .option("overwrite", { type: "boolean", describe: "download: replace an existing file" })
-          .option("version-id", { type: "string", describe: "download: the object version to fetch" }),
+          }),
       )
         .example("$0 cp ./backup.tar s3://bucket/backup.tar", "multipart upload with a progress bar")
+        .example("$0 cp s3://bucket/backup.tar ./backup.tar", "parallel, verified, resumable download")
         .example("tar c dir | $0 cp - s3://bucket/dir.tar --expected-size 200GiB", "upload a stream")
-        .example("$0 cp s3://a/huge.tar s3://b/huge.tar", "server-side copy of any size, verified")
-        .example("$0 cp s3://bucket/huge.tar ./huge.tar", "parallel, verified, resumable download")
         .example(
-          "$0 cp s3://bucket/huge.tar - | tar x",
-          "download in order to stdout",
+          "$0 cp s3://a/huge.tar s3://b/huge.tar",
+          "server-side copy of any size, verified",
         ) as unknown as Argv<CpArgs>,
     async (args) => {
       process.exitCode = await runCp(restoreDashes(args, ["source"]));
@@ -134,7 +137,10 @@ function checkFlagCombinations(args: CpArgs, isCopy: boolean, isStdin: boolean):
 async function runCp(args: CpArgs): Promise<number> {
   const isStdin = args.source === STDIN_ARG;
   if (!isS3Url(args.destination)) {
-    if (isS3Url(args.source)) return runDownloadCp(args);
+    if (isS3Url(args.source)) {
+      const { runDownloadCp } = await import("./cp-download.js");
+      return runDownloadCp(args);
+    }
     throw new UsageError(
       "INVALID_S3_URL",
       `destination "${args.destination}" must be an S3 URL: s3://bucket/key`,
@@ -152,8 +158,13 @@ async function runCp(args: CpArgs): Promise<number> {
   checkFlagCombinations(args, isS3Url(args.source), isStdin);
   const mode = outputMode(args);
   const display = new ProgressDisplay(mode);
-  const interrupt = interruptSignal();
+  const interrupt = interruptSignal(() => display.interrupted());
   let result: TransferResult;
+  // The transfer engine (AWS SDK, worker pool, checksums) loads only when a transfer runs.
+  const [{ upload }, { copy }] = await Promise.all([
+    import("../../transfer/upload.js"),
+    import("../../transfer/copy.js"),
+  ]);
   try {
     if (isS3Url(args.source)) {
       const source = parseS3Url(args.source);
@@ -187,10 +198,14 @@ async function runCp(args: CpArgs): Promise<number> {
         signal: interrupt.signal,
         onEvent: display.onEvent,
       });
+  } catch (error) {
+    display.finish();
+    display.printFailure(error, failureExitCode(error));
+    throw error;
   } finally {
     display.finish();
     interrupt.dispose();
   }
-  printResult(mode, result);
+  display.printResult(result);
   return 0;
 }

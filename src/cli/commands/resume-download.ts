@@ -7,9 +7,10 @@ import { resolve } from "node:path";
 import { downloadJournalPath } from "../../download/download-journal.js";
 import { resumeDownload } from "../../download/resume-download.js";
 import type { DownloadResult } from "../../download/types.js";
-import { Journal } from "../../journal/journal.js";
+import { JournalFile } from "../../journal/journal-file.js";
 import type { TransferEvent } from "../../transfer/events.js";
-import type { ProgressDisplay } from "../progress-display.js";
+import { outputMode, type ProgressDisplay } from "../progress-display.js";
+import { failureExitCode } from "../interrupt.js";
 import { connectionFromFlags, type ConnectionFlags } from "../transfer-flags.js";
 import { printDownloadResult } from "./cp-download.js";
 
@@ -20,6 +21,9 @@ export function downloadJournalFor(target: string): string | undefined {
 }
 
 interface ResumeDownloadArgs extends ConnectionFlags {
+  json: boolean;
+  quiet: boolean;
+  progress: boolean;
   restart: boolean;
   concurrency?: number;
   "keep-on-error": boolean;
@@ -31,10 +35,9 @@ export async function resumeDownloadCommand(
   args: ResumeDownloadArgs,
   display: ProgressDisplay,
   interrupt: { signal: AbortSignal; dispose(): void },
-  mode: string,
   keys: { sseKey: Uint8Array | string | undefined },
 ): Promise<boolean> {
-  const parsed = await Journal.read(journal).catch(() => undefined);
+  const parsed = await JournalFile.read(journal).catch(() => undefined);
   if (parsed?.header.operation !== "download") return false;
   let result: DownloadResult;
   try {
@@ -48,11 +51,15 @@ export async function resumeDownloadCommand(
       signal: interrupt.signal,
       onEvent: display.onEvent as (event: TransferEvent) => void,
     });
+  } catch (error) {
+    display.finish();
+    display.printFailure(error, failureExitCode(error));
+    throw error;
   } finally {
     display.finish();
     interrupt.dispose();
   }
-  printDownloadResult(mode, result, false);
+  printDownloadResult(display, outputMode(args), result, false);
   process.exitCode = 0;
   return true;
 }

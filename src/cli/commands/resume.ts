@@ -1,11 +1,10 @@
 import type { Argv } from "yargs";
 import { defaultJournalPath } from "../../journal/location.js";
 import { isS3Url, parseS3Url } from "../../s3/url.js";
-import { resume } from "../../transfer/resume.js";
 import { downloadJournalFor, resumeDownloadCommand } from "./resume-download.js";
 import type { TransferResult } from "../../transfer/result.js";
-import { interruptSignal } from "../interrupt.js";
-import { ProgressDisplay, outputMode, printResult } from "../progress-display.js";
+import { failureExitCode, interruptSignal } from "../interrupt.js";
+import { ProgressDisplay, outputMode } from "../progress-display.js";
 import {
   connectionFlags,
   connectionFromFlags,
@@ -20,16 +19,15 @@ interface ResumeArgs extends ConnectionFlags {
   "sse-c-key"?: string;
   "sse-c-copy-source-key"?: string;
   "keep-on-error": boolean;
+  "keep-journal": boolean;
   progress: boolean;
   json: boolean;
   quiet: boolean;
 }
 
-/**
- * The journal a command means: a path, or the default journal of an s3:// destination. A download's
- * journal is found from its destination file (`s3xfer resume ./out`), which is not a journal itself.
- */
+/** The journal a command means: a path, or the default journal of an s3:// destination. */
 export function journalTarget(target: string): string {
+  // A download's journal is keyed by its destination file: `s3xfer resume ./out` finds it.
   if (!isS3Url(target)) return downloadJournalFor(target) ?? target;
   const { bucket, key } = parseS3Url(target);
   return defaultJournalPath(bucket, key);
@@ -50,7 +48,7 @@ export function resumeCommand(yargs: Argv): Argv {
           .option("restart", {
             type: "boolean",
             default: false,
-            describe: "abort the recorded upload (or drop the partial download) and start the transfer over",
+            describe: "abort the recorded upload and start the transfer over",
           })
           .option("concurrency", { type: "number", describe: "parts in flight at once" })
           .option("sse-c-key", {
@@ -58,10 +56,29 @@ export function resumeCommand(yargs: Argv): Argv {
             describe: "the SSE-C key the transfer was started with (base64 or file:PATH)",
           })
           .option("sse-c-copy-source-key", { type: "string", describe: "the SSE-C key of a copy's source" })
-          .option("keep-on-error", { type: "boolean", default: false })
-          .option("progress", { type: "boolean", default: true })
-          .option("json", { type: "boolean", default: false })
-          .option("quiet", { type: "boolean", default: false }),
+          .option("keep-on-error", {
+            type: "boolean",
+            default: false,
+            describe:
+              "on a failure, keep the multipart upload and its journal to resume again, even if not transient",
+          })
+          .option("keep-journal", {
+            type: "boolean",
+            default: false,
+            describe: "keep the journal once the transfer completed and was verified",
+          })
+          .option("progress", {
+            type: "boolean",
+            default: true,
+            describe: "show a progress bar on a terminal (--no-progress hides it)",
+          })
+          .option("json", {
+            type: "boolean",
+            default: false,
+            describe:
+              "newline-delimited JSON events on stdout; the last line is the result (docs/json-events.md)",
+          })
+          .option("quiet", { type: "boolean", default: false, describe: "print nothing but errors" }),
       ).example(
         "$0 resume s3://bucket/huge.tar",
         "continue where the interrupted cp stopped",
@@ -69,14 +86,16 @@ export function resumeCommand(yargs: Argv): Argv {
     async (args) => {
       const mode = outputMode(args);
       const display = new ProgressDisplay(mode);
-      const interrupt = interruptSignal();
+      const interrupt = interruptSignal(() => display.interrupted());
       const sseKey = readSseCKey(args["sse-c-key"], "--sse-c-key");
       const sourceKey = readSseCKey(args["sse-c-copy-source-key"], "--sse-c-copy-source-key");
-      const journal = journalTarget(args.target);
-      if (await resumeDownloadCommand(journal, args, display, interrupt, mode, { sseKey })) return;
+      if (await resumeDownloadCommand(journalTarget(args.target), args, display, interrupt, { sseKey }))
+        return;
       let result: TransferResult;
+      // The transfer engine loads only when a transfer runs.
+      const { resume } = await import("../../transfer/resume.js");
       try {
-        result = await resume(journal, {
+        result = await resume(journalTarget(args.target), {
           ...connectionFromFlags(args),
           ...(args.concurrency !== undefined ? { concurrency: args.concurrency } : {}),
           ...(sseKey !== undefined ? { sseCustomerKey: sseKey } : {}),
@@ -84,14 +103,19 @@ export function resumeCommand(yargs: Argv): Argv {
           restart: args.restart,
           keepForResume: true,
           ...(args["keep-on-error"] ? { keepOnError: true } : {}),
+          ...(args["keep-journal"] ? { keepJournal: true } : {}),
           signal: interrupt.signal,
           onEvent: display.onEvent,
         });
+      } catch (error) {
+        display.finish();
+        display.printFailure(error, failureExitCode(error));
+        throw error;
       } finally {
         display.finish();
         interrupt.dispose();
       }
-      printResult(mode, result);
+      display.printResult(result);
       process.exitCode = 0;
     },
   );

@@ -1,7 +1,7 @@
 import type { Argv } from "yargs";
 import { formatSize } from "../../planner/size.js";
 import { parseS3Url } from "../../s3/url.js";
-import { cleanUploads, listUploads, type InProgressUpload } from "../../transfer/uploads.js";
+import type { InProgressUpload } from "../../transfer/in-progress-uploads.js";
 import { formatDuration, parseDuration } from "../duration.js";
 import { connectionFlags, connectionFromFlags, type ConnectionFlags } from "../transfer-flags.js";
 
@@ -12,29 +12,31 @@ interface UploadsArgs extends ConnectionFlags {
   "dry-run"?: boolean;
 }
 
+/**
+ * One row per upload, the key last so a long one does not push the other columns off an 80-column terminal;
+ * the upload id (AWS's are over 100 characters) on the line below its row, whole, to copy.
+ */
 function table(uploads: InProgressUpload[]): string {
   if (uploads.length === 0) return "no multipart uploads in progress\n";
+  const head = ["AGE", "PARTS", "BYTES", "JOURNAL", "INITIATED (UTC)", "KEY"];
   const rows = uploads.map((u) => [
-    u.key,
-    u.uploadId,
-    u.initiated?.toISOString() ?? "?",
     u.ageMs === undefined ? "?" : formatDuration(u.ageMs),
     String(u.parts),
     formatSize(u.bytes),
     u.journal ? "yes" : "no",
+    u.initiated ? u.initiated.toISOString().slice(0, 16).replace("T", " ") : "?",
+    u.key,
   ]);
-  const head = ["KEY", "UPLOAD ID", "INITIATED", "AGE", "PARTS", "BYTES", "JOURNAL"];
+  const right = new Set([1, 2]);
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  return (
-    [head, ...rows]
-      .map((r) =>
-        r
-          .map((c, i) => c.padEnd(widths[i]!))
-          .join("  ")
-          .trimEnd(),
-      )
-      .join("\n") + "\n"
-  );
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => (right.has(i) ? c.padStart(widths[i]!) : c.padEnd(widths[i]!)))
+      .join("  ")
+      .trimEnd();
+  const out = [line(head)];
+  uploads.forEach((u, i) => out.push(line(rows[i]!), `  upload id ${u.uploadId}`));
+  return `${out.join("\n")}\n`;
 }
 
 function location(target: string): { bucket: string; prefix: string } {
@@ -54,11 +56,20 @@ export function uploadsCommand(yargs: Argv): Argv {
           (z) =>
             connectionFlags(
               z
-                .positional("target", { type: "string", demandOption: true })
-                .option("json", { type: "boolean", default: false }),
+                .positional("target", {
+                  type: "string",
+                  demandOption: true,
+                  describe: "s3://bucket or s3://bucket/prefix",
+                })
+                .option("json", {
+                  type: "boolean",
+                  default: false,
+                  describe: "one JSON array of the uploads on stdout",
+                }),
             ) as unknown as Argv<UploadsArgs>,
           async (args) => {
             const { bucket, prefix } = location(args.target);
+            const { listUploads } = await import("../../transfer/in-progress-uploads.js");
             const uploads = await listUploads(bucket, prefix, connectionFromFlags(args));
             process.stdout.write(args.json ? `${JSON.stringify(uploads)}\n` : table(uploads));
             process.exitCode = 0;
@@ -82,6 +93,7 @@ export function uploadsCommand(yargs: Argv): Argv {
           async (args) => {
             const { bucket, prefix } = location(args.target);
             const olderThan = parseDuration(args["older-than"]!, "--older-than");
+            const { cleanUploads } = await import("../../transfer/in-progress-uploads.js");
             const { aborted, kept } = await cleanUploads(bucket, prefix, olderThan, {
               ...connectionFromFlags(args),
               dryRun: args["dry-run"] ?? false,
