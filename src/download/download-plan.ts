@@ -40,8 +40,11 @@ export function planDownload(facts: ObjectFacts, options: DownloadPlanOptions = 
     facts.partSizes !== undefined &&
     facts.partSizes.length === facts.partCount &&
     (facts.layout === "server" || facts.layout === "inferred");
-  const composite = checksum?.type === "COMPOSITE" && knownParts && facts.layout === "server";
-  const etagByParts = !checksum && facts.etagIsMd5 && knownParts;
+  const composite = checksum?.type === "COMPOSITE" && knownParts;
+  // The MD5s give the ETag where no checksum is authoritative: none at all, or a composite value over a
+  // layout only guessed (a guess that gives the ETag is proven right, and then the composite is checked too).
+  const etagByParts =
+    facts.etagIsMd5 && knownParts && (!checksum || (composite && facts.layout !== "server"));
   const threshold = options.multipartThreshold ?? DEFAULT_DOWNLOAD_THRESHOLD;
   // What each range is checksummed with: the object's algorithm, else a cheap CRC so that resume can tell a
   // finished range from a damaged one (unless the MD5 computed for the ETag does that already).
@@ -73,7 +76,6 @@ export function planDownload(facts: ObjectFacts, options: DownloadPlanOptions = 
         },
         rangesAreParts: true,
         rangeAlgorithm: rangeAlgorithmFor(etagByParts),
-        // With a composite checksum the parts are verified by it; the MD5s would add nothing.
         md5: etagByParts,
         notes,
       };

@@ -64,6 +64,18 @@ describe("planDownload", () => {
     expect(planned).toMatchObject({ rangesAreParts: true, md5: true, rangeAlgorithm: null });
   });
 
+  it("a COMPOSITE object whose layout is only guessed: by part, with MD5s so the ETag proves the guess", () => {
+    const planned = planDownload(
+      facts({
+        checksum: { algorithm: "SHA1", value: "x-13", type: "COMPOSITE" },
+        partCount: 13,
+        partSizes: [...Array<number>(12).fill(8 * MiB), 4 * MiB],
+        layout: "inferred",
+      }),
+    );
+    expect(planned).toMatchObject({ rangesAreParts: true, md5: true, rangeAlgorithm: "SHA1" });
+  });
+
   it("an encrypted object without checksum: cut by size, a CRC per range for resume, no MD5", () => {
     const planned = planDownload(
       facts({ etagIsMd5: false, partCount: 13, partSizes: [], layout: "inferred" }),
