@@ -85,3 +85,16 @@ export function s3ConfigBlock(profile: string, env: NodeJS.ProcessEnv = process.
   const block = configSection(readIni(configFilePath(env)), profile)?.s3;
   return typeof block === "object" ? block : {};
 }
+
+/**
+ * An explicit --profile wins over AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY, as in aws-cli (command-line
+ * options come first). The SDK already uses the profile, but with both present it prints a nine-line warning
+ * on stderr, in the middle of the output; dropping the variables for this process keeps the same choice
+ * without it. A profile from AWS_PROFILE is left alone: both then come from the environment, and the SDK's
+ * warning is about exactly that.
+ */
+export function preferProfileOverEnvironmentKeys(env: NodeJS.ProcessEnv = process.env): void {
+  delete env.AWS_ACCESS_KEY_ID;
+  delete env.AWS_SECRET_ACCESS_KEY;
+  delete env.AWS_SESSION_TOKEN;
+}

@@ -3,7 +3,7 @@ import type { Argv } from "yargs";
 import { UsageError } from "../errors.js";
 import { EXIT } from "./exit-codes.js";
 import { reportError } from "./report-error.js";
-import { protectStdinArg } from "./stdin-arg.js";
+import { joinNegativeValues, protectStdinArg } from "./stdin-arg.js";
 
 /**
  * Each command's module, loaded only when it is needed: the command being run, or all of them for the
@@ -24,8 +24,18 @@ const COMMANDS: Record<string, () => Promise<(cli: Argv) => Argv>> = {
 // the warning would land in the middle of a progress bar.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
 
+// An error thrown outside the command's own await (a stream's 'error', a timer) would otherwise reach Node's
+// default handler and print a raw stack: it goes through the same reporting, and the process ends with its
+// code (a transfer in flight keeps its journal, as after a kill, for s3xfer resume).
+const reportFatal = (error: unknown) => {
+  process.exitCode = reportError(error, process.argv.includes("--debug"));
+  process.exit();
+};
+process.on("uncaughtException", reportFatal);
+process.on("unhandledRejection", reportFatal);
+
 const { hideBin } = await import("yargs/helpers");
-const argv = protectStdinArg(hideBin(process.argv));
+const argv = joinNegativeValues(protectStdinArg(hideBin(process.argv)));
 const debug = argv.includes("--debug");
 const options = argv.includes("--") ? argv.slice(0, argv.indexOf("--")) : argv;
 

@@ -241,8 +241,7 @@ export function summaryLine(result: TransferResult, bytesSent = result.size): st
   const seconds = result.durationMs / 1000;
   const rate = seconds > 0 ? formatRate(bytesSent / seconds) : "-";
   const verb = result.operation === "upload" ? "uploaded" : "copied";
-  const parts =
-    result.request === "single" ? "1 request" : `${result.parts} parts of ${formatSize(result.partSize)}`;
+  const parts = partsText(result);
   const resumed = result.partsResumed
     ? ` (${result.partsResumed} resumed, ${result.partsSent} sent: ${formatSize(bytesSent)} in this run)`
     : "";
@@ -254,6 +253,16 @@ export function summaryLine(result: TransferResult, bytesSent = result.size): st
     `${parts}${resumed}${checksum}, etag ${result.etag}${retries}\nverified: ${result.verified.summary}\n` +
     result.notes.map((note) => `note: ${note}\n`).join("")
   );
+}
+
+/**
+ * How the object was sent, as it really was: the planned part size is only the size of every part but the
+ * last, so a single part is described by the object's own size ("1 part of 100 B", never "1 parts of 16 MiB").
+ */
+export function partsText(result: Pick<TransferResult, "request" | "parts" | "partSize" | "size">): string {
+  if (result.request === "single") return "1 request";
+  if (result.parts === 1) return `1 part of ${formatSize(result.size)}`;
+  return `${result.parts} parts of ${formatSize(result.partSize)}`;
 }
 
 /** How a transfer command reports: --json, --quiet, a bar on a terminal, or plain lines. */

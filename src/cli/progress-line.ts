@@ -60,6 +60,8 @@ interface Field {
   /** Higher goes first when the line is too long. */
   drop: number;
   bar?: boolean;
+  /** Joined to the field before with ", " instead of the gap (as wide), when that one is shown too. */
+  continues?: boolean;
 }
 
 function fields(f: ProgressFigures): Field[] {
@@ -88,7 +90,7 @@ function fields(f: ProgressFigures): Field[] {
   }
   if (f.partCount !== 1) {
     out.push({ text: `parts ${f.partsDone}${f.partCount === null ? "" : `/${f.partCount}`}`, drop: 5 });
-    out.push({ text: `${f.concurrency} in flight`, drop: 6 });
+    out.push({ text: `${f.concurrency} in flight`, drop: 6, continues: true });
   }
   return out;
 }
@@ -116,7 +118,13 @@ export function progressLine(f: ProgressFigures, columns: number): string {
     kept = kept.filter((field) => field !== worst);
   }
   const barWidth = Math.min(BAR_MAX, BAR_MIN + width - widthOf(kept));
-  return kept.map((field) => (field.bar ? bar(f, barWidth) : field.text)).join(GAP);
+  return kept
+    .map((field, i) => {
+      const text = field.bar ? bar(f, barWidth) : field.text;
+      if (i === 0) return text;
+      return (field.continues && kept[i - 1]!.drop === field.drop - 1 ? ", " : GAP) + text;
+    })
+    .join("");
 }
 
 function bar(f: ProgressFigures, width: number): string {

@@ -5,9 +5,11 @@ import { writeErr } from "./redact.js";
 import { resumeCommand } from "./resume-command.js";
 
 /**
- * Prints an error as one line on stderr and returns the exit code. Expected errors (S3xferError) never show
- * a stack trace; `--debug` adds the cause chain for the people who need to look deeper. Everything printed
- * is redacted: a cause may be an SDK error whose response still holds the request (Authorization, SSE-C key).
+ * Prints an error and returns the exit code. Every expected error is one line on stderr: an S3xferError, a
+ * system error (a full disk, a read-only filesystem, a permission: the machine's state, not a bug) and an S3
+ * answer the library did not wrap; `--debug` adds the cause chain. Only a real bug prints its stack, with a
+ * request to report it. Everything printed is redacted: a cause may be an SDK error whose response still holds
+ * the request (Authorization, SSE-C key).
  */
 export function reportError(error: unknown, debug: boolean): number {
   if (causeChain(error).some(isRegionMissing)) {
@@ -34,11 +36,101 @@ export function reportError(error: unknown, debug: boolean): number {
     if (debug && error.cause !== undefined) writeErr(describeCauses(error.cause));
     return exitCodeAfter(error, error.exitCode);
   }
-  const message = error instanceof Error ? error.message : String(error);
-  writeErr(`s3xfer: unexpected error: ${oneLine(message)}\n`);
-  if (debug) writeErr(describeCauses(error, "error"));
-  else writeErr("run again with --debug for details\n");
+  const expected = describeSystemError(error) ?? describeServiceError(error) ?? describeTlsError(error);
+  if (expected !== undefined) {
+    writeErr(`s3xfer: error: ${oneLine(expected)}\n`);
+    if (debug) writeErr(describeCauses(error, "error"));
+    return EXIT.failed;
+  }
+  const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+  writeErr(`s3xfer: internal error: ${oneLine(message)}\n`);
+  writeErr(describeCauses(error, "error"));
+  writeErr(
+    "s3xfer: this is a bug in s3xfer, not something you did: please report it with the command you ran and the lines above\n",
+  );
   return EXIT.failed;
+}
+
+interface SystemErrorFields {
+  code?: unknown;
+  syscall?: unknown;
+  path?: unknown;
+  dest?: unknown;
+}
+
+/** What each error of the machine's state means, and what to do about it. */
+const SYSTEM_ERRORS: Record<string, { problem: string; fix: string }> = {
+  ENOSPC: {
+    problem: "no space left on the device",
+    fix: "free some space, then run the command again (s3xfer resume continues an interrupted transfer)",
+  },
+  EDQUOT: {
+    problem: "the disk quota is exhausted",
+    fix: "free some space, then run the command again (s3xfer resume continues an interrupted transfer)",
+  },
+  EROFS: {
+    problem: "the filesystem is read-only",
+    fix: "use a writable location (XDG_STATE_HOME moves the journals), or --no-journal",
+  },
+  EACCES: { problem: "permission denied", fix: "check its permissions, or run as a user who may use it" },
+  EPERM: {
+    problem: "operation not permitted",
+    fix: "check its permissions, or run as a user who may use it",
+  },
+  ENOENT: { problem: "no such file or directory", fix: "check the path" },
+  ENOTDIR: { problem: "a part of the path is not a directory", fix: "check the path" },
+  EISDIR: { problem: "it is a directory", fix: "name a file" },
+  ENAMETOOLONG: { problem: "the path is too long", fix: "use a shorter path" },
+  ELOOP: { problem: "too many symbolic links in the path", fix: "check the path" },
+  EMFILE: { problem: "too many open files", fix: "raise the limit (ulimit -n) or lower --concurrency" },
+  ENFILE: {
+    problem: "the system has too many open files",
+    fix: "close other programs or lower --concurrency",
+  },
+  EIO: { problem: "an I/O error on the device", fix: "check the disk (dmesg), then run the command again" },
+  EPIPE: {
+    problem: "the output was closed before s3xfer finished writing",
+    fix: "keep the reading end open (e.g. do not pipe into head), or use --quiet",
+  },
+  ...Object.fromEntries(
+    ["ECONNREFUSED", "ECONNRESET", "ENOTFOUND", "EAI_AGAIN", "ETIMEDOUT", "EHOSTUNREACH", "ENETUNREACH"].map(
+      (code) => [
+        code,
+        {
+          problem: "cannot reach the S3 endpoint",
+          fix: "check --endpoint-url / AWS_ENDPOINT_URL and the network",
+        },
+      ],
+    ),
+  ),
+};
+
+/** A Node system error (anywhere in the cause chain) as one line: what failed, on which path, and the fix. */
+export function describeSystemError(error: unknown): string | undefined {
+  for (let cause = error, depth = 0; cause instanceof Error && depth < 10; cause = cause.cause, depth++) {
+    const fields = cause as Error & SystemErrorFields;
+    if (typeof fields.code !== "string" || typeof fields.syscall !== "string") continue;
+    const known = SYSTEM_ERRORS[fields.code];
+    if (known === undefined) continue;
+    const path = typeof fields.path === "string" ? ` on ${fields.path}` : "";
+    return `${known.problem}${path} (${fields.code}, ${fields.syscall}): ${known.fix}`;
+  }
+  return undefined;
+}
+
+/** A certificate Node does not trust is the setup's problem, not a bug: say how to trust it. */
+function describeTlsError(error: unknown): string | undefined {
+  const message = error instanceof Error ? error.message : String(error);
+  const hint = tlsHint(message);
+  return hint ? `${message}${hint}` : undefined;
+}
+
+/** An S3 answer that reached the CLI unwrapped: the server's word is the clearest line there is. */
+function describeServiceError(error: unknown): string | undefined {
+  if (!(error instanceof Error)) return undefined;
+  const meta = (error as Error & SdkFields).$metadata;
+  if (meta?.httpStatusCode === undefined) return undefined;
+  return `S3 answered ${error.name} (HTTP ${meta.httpStatusCode}): ${error.message}`;
 }
 
 /** Node's codes for a certificate it does not trust; they reach us as text, also from a worker thread. */

@@ -6,7 +6,15 @@ import { resolveRetry } from "../engine/retry-policy.js";
 import type { CommonTransferOptions } from "../transfer/options.js";
 import type { ConnectionOptions } from "../s3/client-settings.js";
 import { sizeOption } from "./size-option.js";
-import { namedProfile, profileExists, s3ConfigBlock } from "./aws-config.js";
+import { checkEndpointUrl } from "../s3/url.js";
+import {
+  configFilePath,
+  credentialsFilePath,
+  namedProfile,
+  preferProfileOverEnvironmentKeys,
+  profileExists,
+  s3ConfigBlock,
+} from "./aws-config.js";
 import { transferDefaults } from "./transfer-defaults.js";
 
 /** The flags `cp` takes, named like aws-cli's where the meaning is the same. */
@@ -119,14 +127,16 @@ export function connectionFromFlags(
   flags: ConnectionFlags,
   env: NodeJS.ProcessEnv = process.env,
 ): ConnectionOptions {
+  if (flags["endpoint-url"] !== undefined) checkEndpointUrl(flags["endpoint-url"], "--endpoint-url");
   const profile = namedProfile(flags.profile, env);
   if (profile && !profileExists(profile.name, env)) {
     // The SDK would only say that no credentials were found, hiding the typo.
     throw new UsageError(
       "USAGE",
-      `the profile "${profile.name}" (from ${profile.from}) is not in ~/.aws/config or ~/.aws/credentials: check its name (aws configure list-profiles)`,
+      `the profile "${profile.name}" (from ${profile.from}) is not in ${configFilePath(env)} or ${credentialsFilePath(env)}: check its name (aws configure list-profiles)`,
     );
   }
+  if (flags.profile) preferProfileOverEnvironmentKeys(env);
   if (flags["verify-ssl"] === false && flags["ca-bundle"] !== undefined) {
     throw new UsageError(
       "USAGE",

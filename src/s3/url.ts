@@ -49,3 +49,52 @@ export function formatS3Url(location: S3Location): string {
   const base = `s3://${location.bucket}/${location.key}`;
   return location.versionId ? `${base}?versionId=${location.versionId}` : base;
 }
+
+/**
+ * aws-cli's convention for a destination that ends in "/" (or is only a bucket and "/"): it names a folder,
+ * and the object goes in it under the source's own name — `cp big.tar s3://b/dir/` writes s3://b/dir/big.tar.
+ * `sourceName` is the file's base name or the source key's last segment; undefined for stdin, which has no
+ * name to give.
+ */
+export function destinationInFolder(destination: S3Location, sourceName: string | undefined): S3Location {
+  if (destination.key !== "" && !destination.key.endsWith("/")) return destination;
+  const url = formatS3Url(destination);
+  if (sourceName === undefined) {
+    throw new UsageError(
+      "INVALID_S3_URL",
+      `destination ${url} ends in "/" and stdin has no name to put there: give the full key, e.g. ${url}name`,
+    );
+  }
+  if (sourceName === "" || sourceName.endsWith("/")) {
+    throw new UsageError(
+      "INVALID_S3_URL",
+      `destination ${url} ends in "/" and the source has no name of its own to put there: give the full key`,
+    );
+  }
+  return { ...destination, key: `${destination.key}${sourceName}` };
+}
+
+/** The last segment of an S3 key ("a/b/c.tar" → "c.tar"); empty for a key that ends in "/". */
+export function keyBaseName(key: string): string {
+  return key.slice(key.lastIndexOf("/") + 1);
+}
+
+/**
+ * An endpoint must be an http(s) URL with a host; anything else fails late, deep in the SDK, with a message
+ * that does not say which setting was wrong. `setting` names where it came from (a flag or a variable).
+ */
+export function checkEndpointUrl(endpoint: string, setting: string): void {
+  let url: URL | undefined;
+  try {
+    url = new URL(endpoint);
+  } catch {
+    url = undefined;
+  }
+  if (url === undefined || (url.protocol !== "http:" && url.protocol !== "https:") || url.hostname === "") {
+    const why = url === undefined ? "is not a URL" : `is not an http or https URL`;
+    throw new UsageError(
+      "USAGE",
+      `${setting} "${endpoint}" ${why}: give it as http(s)://host[:port], e.g. http://127.0.0.1:7480`,
+    );
+  }
+}

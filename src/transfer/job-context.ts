@@ -3,7 +3,9 @@ import type { ChecksumAlgorithm } from "../checksum/index.js";
 import { AdaptiveConcurrency } from "../engine/concurrency.js";
 import { resolveRetry, type RetryPolicy } from "../engine/retry-policy.js";
 import type { PartRunner } from "../engine/run-parts.js";
-import { createMainClient, resolveWorkerSettings } from "../s3/client-settings.js";
+import { checkAttributeRules } from "../s3/attribute-rules.js";
+import { createMainClient, endpointFromEnvironment, resolveWorkerSettings } from "../s3/client-settings.js";
+import { checkEndpointUrl } from "../s3/url.js";
 import type { ObjectTarget } from "../s3/object-target.js";
 import { checkObjectAttributes } from "../s3/object-attributes.js";
 import { PartPool } from "../workers/pool.js";
@@ -59,6 +61,19 @@ export function validateCommonOptions(options: CommonTransferOptions) {
   checkLocation(options.bucket, options.key);
   checkEncryptionOptions(options);
   checkObjectAttributes(options);
+  // What S3 would refuse is refused here, before a request (or a CreateMultipartUpload) exists.
+  checkAttributeRules(options);
+  if (!options.client) {
+    if (options.endpoint !== undefined) checkEndpointUrl(options.endpoint, "the endpoint");
+    else {
+      const fromEnvironment = endpointFromEnvironment();
+      if (fromEnvironment !== undefined)
+        checkEndpointUrl(
+          fromEnvironment,
+          process.env.AWS_ENDPOINT_URL_S3 ? "AWS_ENDPOINT_URL_S3" : "AWS_ENDPOINT_URL",
+        );
+    }
+  }
   return {
     maxConcurrency: resolveConcurrency(options.concurrency),
     algorithm: resolveAlgorithm(options.checksumAlgorithm),

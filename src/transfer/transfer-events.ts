@@ -90,7 +90,8 @@ export class TransferEvents {
       partsDone: progress.partsDone,
       partCount: totals.partCount,
       concurrency: concurrency.value,
-      bytesPerSecond: Math.round(this.rate),
+      // A part sent again takes its bytes back: the rate dips, but never below zero.
+      bytesPerSecond: Math.max(0, Math.round(this.rate)),
       ...(this.partsResumed ? { partsResumed: this.partsResumed } : {}),
     };
     // Ticks while nothing moves (a slow part, a retry's back-off) would repeat the same line: skip them.

@@ -190,7 +190,6 @@ describe.concurrent("S3 URLs", () => {
   it.each([
     ["no bucket", "s3://", /has no bucket name/],
     ["no key", "s3://BUCKET", /has no object key/],
-    ["empty key", "s3://BUCKET/", /has no object key/],
     ["bad scheme", "http://BUCKET/k", /must be an S3 URL/],
     ["malformed scheme", "s3:/BUCKET/k", /must be an S3 URL/],
     ["invalid bucket name", "s3://no!such/k", /"no!such" is not a valid bucket name/],
@@ -218,6 +217,232 @@ describe.concurrent("S3 URLs", () => {
   it("a destination with a version", async () => {
     const run = await runCli(["cp", small, `s3://${dst}/k?versionId=abc`]);
     expectOneLineError("destination with ?versionId=", run, 2, /cannot name a version/);
+    await expectNothingCreated();
+  });
+});
+
+describe.concurrent("object attributes S3 would refuse", () => {
+  const tags11 = Array.from({ length: 11 }, (_, i) => `k${i}=v${i}`).join("&");
+  it.each([
+    [
+      "metadata value not ASCII",
+      ["--metadata", "note=héllo"],
+      /metadata "note" contains "é" \(U\+00E9\)/,
+      /encode the value/,
+    ],
+    [
+      "metadata value above U+00FF",
+      ["--metadata", "note=日本"],
+      /metadata "note" contains "日"/,
+      /encode the value/,
+    ],
+    [
+      "metadata value with a control character",
+      ["--metadata", "note=a\u0001b"],
+      /control character U\+0001/,
+      /remove it/,
+    ],
+    [
+      "metadata key not ASCII",
+      ["--metadata", "nöte=x"],
+      /metadata key "nöte" contains "ö"/,
+      /use only ASCII letters/,
+    ],
+    [
+      "metadata over 2 KB",
+      ["--metadata", `a=${"x".repeat(2100)}`],
+      /the metadata is 2101 bytes/,
+      /at most 2048 bytes/,
+    ],
+    ["11 tags", ["--tagging", tags11], /11 tags given: S3 allows at most 10/, /drop 1/],
+    [
+      "a tag key over 128 characters",
+      ["--tagging", `${"k".repeat(129)}=v`],
+      /is 129 characters: S3 allows at most 128/,
+      /shorten it/,
+    ],
+    [
+      "a tag value over 256 characters",
+      ["--tagging", `k=${"v".repeat(257)}`],
+      /is 257 characters: S3 allows at most 256/,
+      /shorten it/,
+    ],
+    [
+      "an unknown storage class",
+      ["--storage-class", "COLDEST"],
+      /unknown storage class "COLDEST"/,
+      /use one of .*STANDARD_IA/,
+    ],
+    ["an unknown canned ACL", ["--acl", "public"], /unknown canned ACL "public"/, /use one of .*public-read/],
+    [
+      "a newline in --content-type",
+      ["--content-type", "text/plain\nX-Evil: 1"],
+      /content-type contains the control character U\+000A/,
+      /remove it/,
+    ],
+    [
+      "a control character in --cache-control",
+      ["--cache-control", "no-cache\u0007"],
+      /cache-control contains the control character U\+0007/,
+      /remove it/,
+    ],
+  ])("%s", async (name, flags, problem, fix) => {
+    const run = await runCli(["cp", small, `s3://${dst}/k`, ...flags]);
+    expectOneLineError(name, run, 2, problem, fix);
+    await expectNothingCreated();
+  });
+
+  it.each([
+    ["metadata value not ASCII", ["--metadata", "note=héllo"], /metadata "note" contains "é"/],
+    ["11 tags", ["--tagging", tags11], /11 tags given/],
+    ["an unknown storage class", ["--storage-class", "COLDEST"], /unknown storage class "COLDEST"/],
+  ])("%s, refused before CreateMultipartUpload", async (name, flags, problem) => {
+    // The SDK used to throw ERR_INVALID_CHAR only once part 1 was being sent, after Create.
+    const path = join(dir, `multipart-${name.replace(/\W+/g, "-")}.bin`);
+    await randomFile(path, 20 * MiB);
+    const run = await runCli(["cp", path, `s3://${dst}/k`, ...flags]);
+    expectOneLineError(`${name} (multipart)`, run, 2, problem);
+    await expectNothingCreated();
+  });
+
+  it("on a copy too", async () => {
+    const run = await runCli([
+      "cp",
+      `s3://${src}/present`,
+      `s3://${dst}/k`,
+      "--metadata-directive",
+      "REPLACE",
+      "--metadata",
+      "note=héllo",
+    ]);
+    expectOneLineError(
+      "metadata not ASCII (copy)",
+      run,
+      2,
+      /metadata "note" contains "é"/,
+      /encode the value/,
+    );
+    await expectNothingCreated();
+  });
+});
+
+describe.concurrent("connection flags", () => {
+  it.each([
+    ["--endpoint-url notaurl", ["--endpoint-url", "notaurl"], /--endpoint-url "notaurl" is not a URL/],
+    [
+      "--endpoint-url ftp://",
+      ["--endpoint-url", "ftp://127.0.0.1:7480"],
+      /--endpoint-url "ftp:\/\/127\.0\.0\.1:7480" is not an http or https URL/,
+    ],
+  ])("%s", async (name, flags, problem) => {
+    const run = await runCli(["cp", small, `s3://${dst}/k`, ...flags]);
+    expectOneLineError(name, run, 2, problem, /give it as http\(s\):\/\/host\[:port\]/);
+    await expectNothingCreated();
+  });
+
+  it("--endpoint-url checked by every command that connects", async () => {
+    const run = await runCli(["uploads", "ls", `s3://${dst}/`, "--endpoint-url", "notaurl"]);
+    expectOneLineError("uploads ls --endpoint-url notaurl", run, 2, /--endpoint-url "notaurl" is not a URL/);
+  });
+
+  it("--profile that does not exist", async () => {
+    const run = await runCli(["cp", small, `s3://${dst}/k`, "--profile", "nosuch"], {
+      env: { HOME: dir, AWS_CONFIG_FILE: undefined, AWS_SHARED_CREDENTIALS_FILE: undefined },
+    });
+    // One line: the SDK's multi-line warning about AWS_PROFILE and the environment's keys is not printed.
+    expectOneLineError(
+      "--profile nosuch",
+      run,
+      2,
+      /the profile "nosuch" \(from --profile\) is not in \S+\/\.aws\/config or \S+\/\.aws\/credentials/,
+      /check its name/,
+    );
+    await expectNothingCreated();
+  });
+
+  it("--part-size -8MiB keeps the value as typed", async () => {
+    const run = await runCli(["cp", small, `s3://${dst}/k`, "--part-size", "-8MiB"]);
+    expectOneLineError("--part-size -8MiB", run, 2, /invalid --part-size "-8MiB"/, /e\.g\. 8MiB/);
+    await expectNothingCreated();
+  });
+});
+
+describe("conventions", () => {
+  it("a destination ending in / takes the file's name (as aws-cli)", async () => {
+    const run = await runCli(["cp", small, `s3://${dst}/dir/`]);
+    const state = await bucketState(dst);
+    await client.send(new DeleteObjectCommand({ Bucket: dst, Key: "dir/small.bin" }));
+    expect(run.stderr).toBe("");
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(new RegExp(`^uploaded 1000 B to s3://${dst}/dir/small\\.bin `));
+    expect(state).toMatch(/"versions":\["dir\/small\.bin@[^"]*"\]/);
+    await expectNothingCreated();
+  });
+
+  it("a copy to a destination ending in / takes the source key's last segment", async () => {
+    const run = await runCli(["cp", `s3://${src}/present`, `s3://${dst}/dir/`]);
+    await client.send(new DeleteObjectCommand({ Bucket: dst, Key: "dir/present" }));
+    expect(run.stderr).toBe("");
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(new RegExp(`^copied 4 B to s3://${dst}/dir/present `));
+    await expectNothingCreated();
+  });
+
+  it("stdin to a destination ending in / is asked for a full key", async () => {
+    for (const url of [`s3://${dst}/dir/`, `s3://${dst}/`]) {
+      const run = await runCli(["cp", "-", url]);
+      expectOneLineError(
+        `stdin to ${url.replace(dst, "<dst>")}`,
+        run,
+        2,
+        /ends in "\/" and stdin has no name/,
+        /give the full key/,
+      );
+    }
+    await expectNothingCreated();
+  });
+
+  it("--multipart-threshold 0 on a 100-byte file says what was sent", async () => {
+    const path = join(dir, "hundred.bin");
+    await randomFile(path, 100);
+    const run = await runCli(["cp", path, `s3://${dst}/hundred`, "--multipart-threshold", "0"]);
+    await client.send(new DeleteObjectCommand({ Bucket: dst, Key: "hundred" }));
+    expect(run.stderr).toBe("");
+    expect(run.code).toBe(0);
+    expect(run.stdout).not.toMatch(/1 parts/);
+    expect(run.stdout).toMatch(/^1 part of 100 B,/m);
+    await expectNothingCreated();
+  });
+
+  it("--profile wins over the environment's keys without the SDK's warning", async () => {
+    const credentials = join(dir, "credentials");
+    await writeFile(
+      credentials,
+      `[local]\naws_access_key_id = ${env.accessKeyId}\naws_secret_access_key = ${env.secretAccessKey}\n`,
+    );
+    const run = await runCli(["cp", small, `s3://${dst}/profiled`, "--profile", "local"], {
+      env: {
+        AWS_SHARED_CREDENTIALS_FILE: credentials,
+        AWS_CONFIG_FILE: join(dir, "no-config"),
+        AWS_ACCESS_KEY_ID: "AKIAWRONGWRONGWRONG0",
+        AWS_SECRET_ACCESS_KEY: "wrong-secret-key-for-the-test-00000000000",
+      },
+    });
+    await client.send(new DeleteObjectCommand({ Bucket: dst, Key: "profiled" }));
+    expect(run.stderr).toBe("");
+    expect(run.code).toBe(0);
+    await expectNothingCreated();
+  });
+
+  it("abort of an upload id that does not exist exits 1 and says so", async () => {
+    const run = await runCli(["abort", `s3://${dst}/k`, "--upload-id", "BOGUS"]);
+    expectOneLineError(
+      "abort --upload-id BOGUS",
+      run,
+      1,
+      /there is no multipart upload BOGUS on s3:\/\/\S+\/k/,
+      /s3xfer uploads ls/,
+    );
     await expectNothingCreated();
   });
 });

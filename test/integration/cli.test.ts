@@ -51,7 +51,7 @@ describe("s3xfer cp (as a user runs it)", () => {
     expect((await downloadedSha256(client, bucket, "json.bin")).sha256).toBe(fileSha);
   });
 
-  it("a pipe gets no progress bar, and a one-line summary on stdout", async () => {
+  it("a pipe gets no progress bar, and a short summary on stdout", async () => {
     const run = await runCli(["cp", file, `s3://${bucket}/plain.bin`]);
     expect(run.code, run.stderr).toBe(0);
     expect(run.stdout).toMatch(

@@ -17,7 +17,7 @@ import { upload, TransferError } from "../../src/index.js";
 import { MiB } from "../../src/planner/limits.js";
 import { emptyAndDeleteBucket } from "../support/local-s3.js";
 import { downloadedSha256, inProgressUploads, randomFile, scratchDir } from "../support/objects.js";
-import { runCli } from "../support/cli.js";
+import { runCli, startCli } from "../support/cli.js";
 import { startMotoServer, type MotoServer } from "../support/moto-server.js";
 import { checksumIn, expectSuccess, headWithChecksum, strictCli } from "../support/strict-suite.js";
 import type { StrictS3Proxy } from "../support/strict-s3-proxy.js";
@@ -31,6 +31,7 @@ let smallSha: string;
 let multi: string;
 let multiSha: string;
 let big: string;
+let bigSha: string;
 
 // expectSuccess reports the strict layer's refusals; moto has none.
 const noProxy = { refusals: [] } as unknown as StrictS3Proxy;
@@ -46,7 +47,7 @@ beforeAll(async () => {
   multi = join(scratch.dir, "multi.bin");
   multiSha = await randomFile(multi, 12 * MiB);
   big = join(scratch.dir, "big.bin");
-  await randomFile(big, 30 * MiB);
+  bigSha = await randomFile(big, 30 * MiB);
 });
 
 afterAll(async () => {
@@ -172,6 +173,95 @@ describe("uploads ls/clean and abort against moto", () => {
     await interrupted("orphans/b");
     const aborted = await runCli(["abort", `s3://${bucket}/orphans/b`, "--endpoint-url", moto.endpoint]);
     expect(aborted.code, aborted.stderr).toBe(0);
+    expect(await inProgressUploads(client, bucket)).toEqual([]);
+  });
+});
+
+describe("multipart transfers against moto", () => {
+  it.each(["CRC64NVME", "SHA256", "NONE"])("multipart upload with %s", async (algorithm) => {
+    const key = `multi/${algorithm}`;
+    const run = await motoCli([
+      "cp",
+      multi,
+      `s3://${bucket}/${key}`,
+      "--checksum-algorithm",
+      algorithm,
+      "--part-size",
+      "5MiB",
+      "--force-multipart",
+    ]);
+    const result = expectSuccess(run, noProxy);
+    expect(result.request).toBe("multipart");
+    expect(result.parts).toBe(3);
+    expect(result.verified.checksum).toBe(algorithm === "NONE" ? "not requested" : "ok");
+    expect((await downloadedSha256(client, bucket, key)).sha256).toBe(multiSha);
+  });
+
+  it("CopyObject with --checksum-algorithm CRC32: the copy carries CRC32, verified", async () => {
+    const key = "copy/single-crc32";
+    const result = expectSuccess(
+      await motoCli([
+        "cp",
+        `s3://${bucket}/single/SHA256`,
+        `s3://${bucket}/${key}`,
+        "--checksum-algorithm",
+        "CRC32",
+      ]),
+      noProxy,
+    );
+    expect(result.request).toBe("single");
+    expect(checksumIn(await headWithChecksum(client, bucket, key), "CRC32")).toBe(result.checksum);
+    expect(result.verified.checksum).toBe("ok");
+    expect((await downloadedSha256(client, bucket, key)).sha256).toBe(smallSha);
+  });
+
+  it("multipart copy (--force-multipart) reproduces the source's layout exactly (HEAD partNumber), ETag equal", async () => {
+    const key = "copy/multipart";
+    const result = expectSuccess(
+      await motoCli(["cp", `s3://${bucket}/facts/mp`, `s3://${bucket}/${key}`, "--force-multipart"]),
+      noProxy,
+    );
+    expect(result.request).toBe("multipart");
+    expect(result.parts).toBe(3);
+    expect(result.notes.join("\n")).toMatch(/reproduces the source's 3-part layout/);
+    expect(result.verified.etag).toBe("ok");
+    const [source, copy] = await Promise.all([
+      client.send(new HeadObjectCommand({ Bucket: bucket, Key: "facts/mp" })),
+      client.send(new HeadObjectCommand({ Bucket: bucket, Key: key })),
+    ]);
+    expect(copy.ETag).toBe(source.ETag);
+    expect((await downloadedSha256(client, bucket, key)).sha256).toBe(multiSha);
+  });
+
+  it("an interrupted upload and an interrupted multipart copy resume", async () => {
+    for (const [kind, key, source] of [
+      ["upload", "resume/upload", big],
+      ["copy", "resume/copy", `s3://${bucket}/facts/mp`],
+    ] as const) {
+      const { child, done } = startCli([
+        "cp",
+        source,
+        `s3://${bucket}/${key}`,
+        "--endpoint-url",
+        moto.endpoint,
+        "--json",
+        "--no-progress",
+        "--part-size",
+        "5MiB",
+        "--concurrency",
+        "1",
+        "--force-multipart",
+      ]);
+      child.stdout!.on("data", (chunk: Buffer) => {
+        if (chunk.toString().includes('"type":"part"')) child.kill("SIGKILL");
+      });
+      const killed = await done;
+      expect(killed.signal, `${kind} finished before the kill`).toBe("SIGKILL");
+      const result = expectSuccess(await motoCli(["resume", `s3://${bucket}/${key}`]), noProxy);
+      expect(result.partsResumed, kind).toBeGreaterThanOrEqual(1);
+      const expected = kind === "upload" ? bigSha : multiSha;
+      expect((await downloadedSha256(client, bucket, key)).sha256, kind).toBe(expected);
+    }
     expect(await inProgressUploads(client, bucket)).toEqual([]);
   });
 });

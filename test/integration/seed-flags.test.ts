@@ -209,7 +209,10 @@ describe("settings errors", () => {
       BARE,
     );
     expect(run.code).toBe(2);
-    expect(run.stderr).toMatch(/the profile "nightly-bakcup" \(from --profile\) is not in ~\/\.aws\/config/);
+    // The files named are the ones read: here AWS_CONFIG_FILE and AWS_SHARED_CREDENTIALS_FILE.
+    expect(run.stderr).toMatch(
+      /the profile "nightly-bakcup" \(from --profile\) is not in \/nonexistent\/config or \/nonexistent\/credentials/,
+    );
     const fromEnv = await runCli(["uploads", "ls", `s3://${bucket}/`], {
       ...BARE,
       AWS_PROFILE: "nightly-bakcup",

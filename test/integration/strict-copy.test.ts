@@ -76,26 +76,88 @@ async function expectCopied(
 describe.each(ALGORITHMS_AND_NONE)(
   "multipart copy (--force-multipart) with --checksum-algorithm %s",
   (algorithm) => {
-    it.each(["multi-sha256", "multi-crc64"])(
-      "of src/%s: every part checked, the whole verified",
-      async (source) => {
-        const mark = proxy.refusals.length;
-        const key = `mp-copy/${source}/${algorithm}`;
-        const run = await strictCli(proxy, [
-          "cp",
-          `s3://${bucket}/src/${source}`,
-          `s3://${bucket}/${key}`,
-          "--force-multipart",
-          "--checksum-algorithm",
-          algorithm,
-        ]);
-        const result = expectSuccess(run, proxy, mark);
-        expect(result.request).toBe("multipart");
-        expect(result.verified.checksum).toBe(algorithm === "NONE" ? "not requested" : "ok");
-        // No ETag assertion: behind the layer is Ceph, which ignores HEAD partNumber, so the source's layout
-        // is inferred or not known (the moto suite checks the exact-layout path).
-        await expectCopied(key, "multi", result, algorithm);
-      },
-    );
+    // Each copy changes the kind of checksum: the COMPOSITE (SHA256) source is copied with the CRCs, the
+    // FULL_OBJECT (CRC64NVME) source with the SHAs and NONE.
+    const source = ["SHA1", "SHA256", "NONE"].includes(algorithm) ? "multi-crc64" : "multi-sha256";
+    it(`of src/${source}: every part checked, the whole verified`, async () => {
+      const mark = proxy.refusals.length;
+      const key = `mp-copy/${source}/${algorithm}`;
+      const run = await strictCli(proxy, [
+        "cp",
+        `s3://${bucket}/src/${source}`,
+        `s3://${bucket}/${key}`,
+        "--force-multipart",
+        "--checksum-algorithm",
+        algorithm,
+      ]);
+      const result = expectSuccess(run, proxy, mark);
+      expect(result.request).toBe("multipart");
+      expect(result.verified.checksum).toBe(algorithm === "NONE" ? "not requested" : "ok");
+      // No ETag assertion: behind the layer is Ceph, which ignores HEAD partNumber, so the source's layout
+      // is inferred or not known (the moto suite checks the exact-layout path).
+      await expectCopied(key, "multi", result, algorithm);
+    });
   },
 );
+
+describe("CopyObject (one request) through the strict layer", () => {
+  it("--checksum-algorithm CRC32 of a SHA256 source: S3 is asked for CRC32, and the result says CRC32 ok", async () => {
+    const mark = proxy.refusals.length;
+    const key = "single-copy/crc32";
+    const run = await strictCli(proxy, [
+      "cp",
+      `s3://${bucket}/src/small-sha256`,
+      `s3://${bucket}/${key}`,
+      "--checksum-algorithm",
+      "CRC32",
+    ]);
+    const result = expectSuccess(run, proxy, mark);
+    expect(result.request).toBe("single");
+    const sent = proxy.log.filter(
+      (r) => r.operation === "CopyObject" && r.path.includes("single-copy/crc32"),
+    );
+    expect(sent[0]?.checksumHeaders["x-amz-checksum-algorithm"]).toBe("CRC32");
+    const head = await headWithChecksum(strict, bucket, key);
+    expect(head.ChecksumCRC32).toBeDefined();
+    expect(result.checksum).toBe(head.ChecksumCRC32);
+    expect(result.verified.checksum).toBe("ok");
+    expect(result.verified.summary).toMatch(/CRC32 ok/);
+    expect((await downloadedSha256(direct, bucket, key)).sha256).toBe(sha.small);
+  });
+
+  it("without --checksum-algorithm: s3xfer's default CRC64NVME is asked for and verified", async () => {
+    const mark = proxy.refusals.length;
+    const key = "single-copy/default";
+    const result = expectSuccess(
+      await strictCli(proxy, ["cp", `s3://${bucket}/src/small-sha256`, `s3://${bucket}/${key}`]),
+      proxy,
+      mark,
+    );
+    const head = await headWithChecksum(strict, bucket, key);
+    expect(head.ChecksumCRC64NVME).toBeDefined();
+    expect(result.checksum).toBe(head.ChecksumCRC64NVME);
+    expect(result.verified.checksum).toBe("ok");
+  });
+
+  it.each(["CRC64NVME", "CRC32", "CRC32C", "SHA1", "SHA256"])(
+    "of a COMPOSITE multipart source with --checksum-algorithm %s: compared only with a like value",
+    async (algorithm) => {
+      const mark = proxy.refusals.length;
+      const key = `single-copy/of-composite/${algorithm}`;
+      const result = expectSuccess(
+        await strictCli(proxy, [
+          "cp",
+          `s3://${bucket}/src/multi-sha256`,
+          `s3://${bucket}/${key}`,
+          "--checksum-algorithm",
+          algorithm,
+        ]),
+        proxy,
+        mark,
+      );
+      expect(result.request).toBe("single");
+      expect(result.verified.checksum).toBe("ok");
+      await expectCopied(key, "multi", result, algorithm);
+    },
+  );
+});

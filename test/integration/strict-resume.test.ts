@@ -5,8 +5,9 @@
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { S3Client } from "@aws-sdk/client-s3";
+import { upload } from "../../src/index.js";
 import { MiB } from "../../src/planner/limits.js";
-import { createTestBucket, emptyAndDeleteBucket, testClient } from "../support/local-s3.js";
+import { createTestBucket, emptyAndDeleteBucket, testClient, testConnection } from "../support/local-s3.js";
 import { downloadedSha256, inProgressUploads, randomFile, scratchDir } from "../support/objects.js";
 import { seededRandom, startCli, type CliRun } from "../support/cli.js";
 import { startStrictS3Proxy, type StrictS3Proxy } from "../support/strict-s3-proxy.js";
@@ -102,7 +103,7 @@ async function killAndResume(
   expect(proxy.refusals.slice(mark), moment).toEqual([]);
 }
 
-const RESUME_ALGORITHMS: AlgorithmOrNone[] = ["NONE"];
+const RESUME_ALGORITHMS: AlgorithmOrNone[] = ["CRC64NVME", "CRC32", "CRC32C", "SHA1", "SHA256", "NONE"];
 
 describe.each(RESUME_ALGORITHMS)(
   "kill -9 and resume through the strict layer, --checksum-algorithm %s",
@@ -116,3 +117,36 @@ describe.each(RESUME_ALGORITHMS)(
     });
   },
 );
+
+describe("kill -9 and resume of a multipart copy through the strict layer", () => {
+  it("server-side copy (default CRC64NVME, --force-multipart): 2 kills, each resumed", async () => {
+    await upload({
+      ...testConnection(),
+      endpoint: proxy.url,
+      source: file,
+      bucket,
+      key: "copy-source",
+      partSize: 5 * MiB,
+    });
+    const random = seededRandom(seed + 1);
+    for (let kill = 0; kill < 2; kill++) {
+      const mark = proxy.refusals.length;
+      const key = `copy/${kill}`;
+      const afterParts = kill === 0 ? 1 : 1 + Math.floor(random() * 2);
+      const delayMs = kill === 0 ? 0 : Math.floor(random() * 300);
+      const moment = `copy kill ${kill} (after ${afterParts} part(s) + ${delayMs} ms)`;
+      const killed = await cpKilled(
+        [`s3://${bucket}/copy-source`, `s3://${bucket}/${key}`, "--force-multipart"],
+        afterParts,
+        delayMs,
+      );
+      expect(killed.signal, `${moment}: the copy finished before the kill`).toBe("SIGKILL");
+      const result = expectSuccess(await strictCli(proxy, ["resume", `s3://${bucket}/${key}`]), proxy, mark);
+      expect(result.partsResumed, moment).toBeGreaterThanOrEqual(1);
+      expect(result.verified.checksum, moment).toBe("ok");
+      expect((await downloadedSha256(direct, bucket, key)).sha256, moment).toBe(fileSha);
+      expect(proxy.refusals.slice(mark), moment).toEqual([]);
+    }
+    expect(await inProgressUploads(direct, bucket)).toEqual([]);
+  });
+});

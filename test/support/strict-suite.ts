@@ -29,10 +29,13 @@ export async function strictCliFromStdin(
   return done;
 }
 
-/** The result object a `--json` run prints last. */
+/** The result object a `--json` run prints last, in its `complete` event. */
 export function resultOf(run: CliRun): TransferResult {
   const last = run.stdout.trim().split("\n").pop() ?? "";
-  return JSON.parse(last) as TransferResult;
+  const event = JSON.parse(last) as { type?: string; result?: TransferResult };
+  if (event.type !== "complete" || !event.result)
+    throw new Error(`the last --json line is not a complete event: ${last}`);
+  return event.result;
 }
 
 /** A run that succeeded, with the layer's refusals in the message if it did not. */

@@ -155,12 +155,48 @@ describe("precedence: flag > S3XFER_* > ~/.aws/config s3 > built-in default", ()
 
 describe("a profile that does not exist", () => {
   it("is refused with its name and where it came from, exit 2", () => {
+    // The files named are the ones read (AWS_CONFIG_FILE / AWS_SHARED_CREDENTIALS_FILE), not always ~/.aws.
     expect(() => connectionFromFlags({ profile: "nighty" }, FILES)).toThrow(
-      /the profile "nighty" \(from --profile\) is not in ~\/.aws\/config or ~\/.aws\/credentials/,
+      `the profile "nighty" (from --profile) is not in ${configFile} or ${credentialsFile}`,
     );
     expect(() => connectionFromFlags({}, { ...FILES, AWS_PROFILE: "nighty" })).toThrow(/from AWS_PROFILE/);
     expect(connectionFromFlags({ profile: "only-credentials" }, FILES)).toEqual({
       profile: "only-credentials",
+    });
+  });
+});
+
+describe("an explicit --profile", () => {
+  it("wins over the environment's keys, which are dropped (no SDK warning about both)", () => {
+    const env = { ...FILES, AWS_ACCESS_KEY_ID: "A", AWS_SECRET_ACCESS_KEY: "B", AWS_SESSION_TOKEN: "C" };
+    expect(connectionFromFlags({ profile: "only-credentials" }, env)).toEqual({
+      profile: "only-credentials",
+    });
+    expect(env).toEqual(FILES);
+  });
+
+  it("AWS_PROFILE leaves them alone: both came from the environment", () => {
+    const env = {
+      ...FILES,
+      AWS_PROFILE: "only-credentials",
+      AWS_ACCESS_KEY_ID: "A",
+      AWS_SECRET_ACCESS_KEY: "B",
+    };
+    connectionFromFlags({}, env);
+    expect(env.AWS_ACCESS_KEY_ID).toBe("A");
+  });
+});
+
+describe("--endpoint-url", () => {
+  it("is refused, naming the flag, when it is not an http(s) URL", () => {
+    expect(() => connectionFromFlags({ "endpoint-url": "notaurl" }, FILES)).toThrow(
+      /--endpoint-url "notaurl" is not a URL: give it as http\(s\):\/\/host\[:port\]/,
+    );
+    expect(() => connectionFromFlags({ "endpoint-url": "ftp://h:1" }, FILES)).toThrow(
+      /--endpoint-url "ftp:\/\/h:1" is not an http or https URL/,
+    );
+    expect(connectionFromFlags({ "endpoint-url": "http://127.0.0.1:7480" }, FILES)).toEqual({
+      endpoint: "http://127.0.0.1:7480",
     });
   });
 });

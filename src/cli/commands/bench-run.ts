@@ -175,10 +175,14 @@ export async function runBench(args: BenchArgs): Promise<number> {
   let signalExit: number = EXIT.interrupted;
   const onSignal = (name: NodeJS.Signals) => {
     interrupts++;
-    signalExit = SIGNAL_EXIT[name as keyof typeof SIGNAL_EXIT] ?? EXIT.interrupted;
     if (interrupts === 1) {
-      say(`\ns3xfer bench: ${name} received: stopping and removing what was created (again to quit at once)`);
-      controller.abort(new S3xferError("ABORTED", `interrupted by ${name}`, { exitCode: EXIT.interrupted }));
+      // 130 for Ctrl-C, 143 for SIGTERM; only Ctrl-C can be pressed again.
+      signalExit = SIGNAL_EXIT[name as keyof typeof SIGNAL_EXIT] ?? EXIT.interrupted;
+      say(
+        `\ns3xfer bench: ${name === "SIGINT" ? "Ctrl-C" : name}: stopping and removing what was created` +
+          (name === "SIGINT" ? " (Ctrl-C again to quit at once)" : ""),
+      );
+      controller.abort(new S3xferError("ABORTED", `interrupted by ${name}`, { exitCode: signalExit }));
     } else {
       say(
         `s3xfer bench: quitting without cleaning up: remove s3://${bucket}/${runPrefix} ` +

@@ -1,6 +1,7 @@
 import type { Argv } from "yargs";
+import { basename } from "node:path";
 import { UsageError } from "../../errors.js";
-import { isS3Url, parseS3Url } from "../../s3/url.js";
+import { destinationInFolder, isS3Url, keyBaseName, parseS3Url, type S3Location } from "../../s3/url.js";
 import type { CopyProps } from "../../transfer/copy.js";
 import type { TransferResult } from "../../transfer/result.js";
 import { ProgressDisplay, outputMode } from "../progress-display.js";
@@ -134,6 +135,18 @@ function checkFlagCombinations(args: CpArgs, isCopy: boolean, isStdin: boolean):
   }
 }
 
+/** The name a destination ending in "/" gives the object: the file's, or the source object's last segment. */
+function sourceName(source: string, isStdin: boolean): string | undefined {
+  if (isStdin) return undefined;
+  return isS3Url(source) ? keyBaseName(parseS3Url(source).key) : basename(source);
+}
+
+/** s3://bucket/key, or s3://bucket/folder/ for the source's own name in that folder (aws-cli's convention). */
+function parseDestination(url: string, name: () => string | undefined): S3Location {
+  if (!url.endsWith("/")) return parseS3Url(url);
+  return destinationInFolder(parseS3Url(url, { requireKey: false }), name());
+}
+
 async function runCp(args: CpArgs): Promise<number> {
   const isStdin = args.source === STDIN_ARG;
   if (!isS3Url(args.destination)) {
@@ -152,7 +165,7 @@ async function runCp(args: CpArgs): Promise<number> {
       "--overwrite and --version-id apply to a download (s3://… to a file): remove them",
     );
   }
-  const destination = parseS3Url(args.destination);
+  const destination = parseDestination(args.destination, () => sourceName(args.source, isStdin));
   if (destination.versionId)
     throw new UsageError("USAGE", "a destination cannot name a version (?versionId=)");
   checkFlagCombinations(args, isS3Url(args.source), isStdin);
