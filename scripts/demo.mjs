@@ -1,6 +1,7 @@
-// The demo's steps, run with the local S3's environment (see demo.sh). Uses the built CLI exactly as a
-// user would, so the progress bars are the real ones.
+// The demo's steps, run with the local S3's environment (see demo.sh): upload, server-side copy, and a
+// download of the copy. Uses the built CLI exactly as a user would, so the progress bars are the real ones.
 import { spawnSync } from "node:child_process";
+import { createReadStream } from "node:fs";
 import { createHash, randomBytes } from "node:crypto";
 import { mkdtemp, open, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -81,7 +82,14 @@ try {
     );
     if (!same) throw new Error(`s3://${bucket}/big.bin differs from the local file`);
   }
-  step("done: both objects are byte-identical to the local file");
+
+  step("download: parallel ranged GETs pinned to the object, written in place, verified, then renamed");
+  const downloaded = join(dir, "downloaded.bin");
+  s3xfer("cp", `s3://${dst}/big.bin`, downloaded);
+  const back = await sha256(createReadStream(downloaded));
+  process.stdout.write(`${downloaded}  sha256 ${back}  ${back === local ? "identical" : "DIFFERENT"}\n`);
+  if (back !== local) throw new Error("the downloaded copy differs from the local file");
+  step("done: both objects and the downloaded copy are byte-identical to the local file");
 } finally {
   for (const bucket of [src, dst]) {
     await client.send(new DeleteObjectCommand({ Bucket: bucket, Key: "big.bin" })).catch(() => undefined);

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # `npm run demo`: the main job end to end on a local S3 server, from a machine with only Node and npm.
 # Installs what is missing, starts the local Ceph RGW, then uploads a large generated file and copies it
-# server-side with s3xfer, showing the progress bars, and checks the bytes.
+# server-side with s3xfer, downloads the copy back, showing the progress bars, and checks the bytes.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

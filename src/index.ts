@@ -38,3 +38,6 @@ export {
 export type { TransferPlan, PartRange, PlanOptions, CopyPlanOptions, S3Limits } from "./planner/index.js";
 export { parseS3Url, formatS3Url, type S3Location } from "./s3/url.js";
 export { checksumImplementations, type ChecksumAlgorithm } from "./checksum/index.js";
+export { download } from "./download/download.js";
+export { resumeDownload, type ResumeDownloadOptions } from "./download/resume-download.js";
+export type { DownloadOptions, DownloadResult } from "./download/types.js";

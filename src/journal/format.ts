@@ -40,7 +40,7 @@ export interface JournalPlan {
 export interface JournalHeader {
   type: "header";
   version: number;
-  operation: "upload" | "copy";
+  operation: "upload" | "copy" | "download";
   createdAt: string;
   source: SourceIdentity;
   destination: { bucket: string; key: string; endpoint?: string; region?: string };
@@ -61,6 +61,8 @@ export interface JournalHeader {
   expectedBucketOwner?: string;
   /** For copies: what verification needs of the source. */
   sourceLayout?: "server" | "inferred" | "single" | "unknown";
+  /** For downloads: the local file (its journal is keyed by this path) and whether it may be replaced. */
+  download?: { path: string; overwrite: boolean };
 }
 
 export interface JournalPart {

@@ -11,7 +11,7 @@ export interface JournalEntry {
   path: string;
   /** "unfinished" transfers can be resumed or aborted; "unreadable" files are not journals (or damaged). */
   state: "unfinished" | "completed" | "aborted" | "unreadable";
-  operation?: "upload" | "copy";
+  operation?: "upload" | "copy" | "download";
   destination?: string;
   source?: string;
   uploadId?: string;

@@ -90,6 +90,9 @@ export async function resume(
         `the transfer in ${journalPath} was aborted (${journal.end.reason ?? "no reason recorded"}); there is nothing to resume: start it again with s3xfer cp`,
       );
     }
+    if (header.operation === "download") {
+      throw new UsageError("USAGE", `${journalPath} records a download: resume it with resumeDownload`);
+    }
     if (options.restart) {
       // The fresh transfer takes the lock itself.
       await lock.release();

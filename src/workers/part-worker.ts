@@ -16,6 +16,7 @@ import { anyChecksum, checksumField, readChecksum } from "../s3/checksum-fields.
 import { encodeCopySource } from "../s3/copy-source-header.js";
 import { BufferPool, OpenFiles, SourceChangedError, checkIdentity, readFully } from "./file-ranges.js";
 import { workerClient } from "./worker-clients.js";
+import { getRange } from "./range-get.js";
 import type {
   CopyPartTask,
   DigestPartTask,
@@ -57,7 +58,9 @@ export default async function runPartTask(task: PartTask): Promise<PartOutcome> 
         ? await copyPart(task)
         : task.kind === "digest-part"
           ? await digestPart(task)
-          : await sendPart(task);
+          : task.kind === "get-range"
+            ? await getRange(task)
+            : await sendPart(task);
     return { ok: true, partNumber, durationMs: performance.now() - started, ...result };
   } catch (error) {
     return {

@@ -9,7 +9,7 @@ import type { ObjectAttributes, RequestOwnership, SseCustomerKey } from "../s3/o
  * is read into SharedArrayBuffer-backed part buffers: the worker sees the same memory, nothing is copied,
  * and the buffer stays valid for a retry until the part succeeds.
  */
-export type PartTask = UploadPartTask | PutObjectTask | CopyPartTask | DigestPartTask;
+export type PartTask = UploadPartTask | PutObjectTask | CopyPartTask | DigestPartTask | GetRangeTask;
 
 /** The file as it was when the transfer planned it; a worker that sees it change fails the part. */
 export interface FileIdentity {
@@ -75,6 +75,27 @@ export interface DigestPartTask extends TaskBase {
   partNumber: number;
   body: Extract<PartBody, { type: "file" }>;
   checksumAlgorithm?: ChecksumAlgorithm;
+}
+
+/**
+ * Downloads one byte range of an object (a ranged GetObject pinned with If-Match) and writes it at its
+ * offset in the partial file, or into shared memory for an in-order stream (range-get.ts).
+ */
+export interface GetRangeTask extends TaskBase {
+  kind: "get-range";
+  /** The range's number in the download plan (1-based), reported back as partNumber. */
+  partNumber: number;
+  versionId?: string;
+  /** The object's ETag as planned: every range must come from that object or the task fails. */
+  etag: string;
+  /** Inclusive-exclusive byte range of the object. */
+  start: number;
+  end: number;
+  /** A file written at offset `start`, or shared memory written from offset 0. */
+  target: { type: "file"; path: string } | { type: "memory"; data: Uint8Array };
+  checksumAlgorithm?: ChecksumAlgorithm;
+  md5: boolean;
+  sseCustomer?: SseCustomerKey;
 }
 
 export interface PartSuccess {

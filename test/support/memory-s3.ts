@@ -122,7 +122,7 @@ export class MemoryS3 {
 
   private async runTask(task: PartTask): Promise<PartOutcome> {
     const body = async () => {
-      if (task.kind === "copy-part") throw new Error("not a body task");
+      if (task.kind === "copy-part" || task.kind === "get-range") throw new Error("not a body task");
       const b = task.body;
       if (b.type === "bytes") return Buffer.from(b.data);
       const file = await readFile(b.file.path);
@@ -184,6 +184,7 @@ export class MemoryS3 {
         durationMs: 0,
       };
     }
+    if (task.kind === "get-range") throw new Error("the in-memory S3 does not serve ranged GETs");
     const source = this.objects.get(task.source.key);
     if (!source) throw new S3Fault("NoSuchKey", 404);
     const data = source.body.subarray(task.start, task.end);

@@ -24,6 +24,8 @@ interface CpArgs extends TransferFlags {
   "copy-props"?: CopyProps;
   "sse-c-copy-source-key"?: string;
   "expected-source-bucket-owner"?: string;
+  overwrite?: boolean;
+  "version-id"?: string;
 }
 
 export function cpCommand(yargs: Argv): Argv {
@@ -38,7 +40,11 @@ export function cpCommand(yargs: Argv): Argv {
             describe: "a local file, - for stdin, or s3://bucket/key[?versionId=…] to copy server-side",
             demandOption: true,
           })
-          .positional("destination", { type: "string", describe: "s3://bucket/key", demandOption: true })
+          .positional("destination", {
+            type: "string",
+            describe: "s3://bucket/key, or a file, directory or - for a download",
+            demandOption: true,
+          })
           .option("expected-size", sizeOption("--expected-size", "for stdin: the size to plan parts for"))
           .option("keep-on-error", {
             type: "boolean",
@@ -62,12 +68,15 @@ export function cpCommand(yargs: Argv): Argv {
             type: "string",
             describe: "copy: the SSE-C key of the source (base64 or file:PATH)",
           })
+          .option("overwrite", { type: "boolean", describe: "download: replace an existing file" })
+          .option("version-id", { type: "string", describe: "download: the object version to fetch" })
           .option("expected-source-bucket-owner", {
             type: "string",
             describe: "copy: account id that must own the source bucket",
           }),
       )
         .example("$0 cp ./backup.tar s3://bucket/backup.tar", "multipart upload with a progress bar")
+        .example("$0 cp s3://bucket/backup.tar ./backup.tar", "parallel, verified, resumable download")
         .example("tar c dir | $0 cp - s3://bucket/dir.tar --expected-size 200GiB", "upload a stream")
         .example(
           "$0 cp s3://a/huge.tar s3://b/huge.tar",
@@ -142,14 +151,18 @@ async function runCp(args: CpArgs): Promise<number> {
   const isStdin = args.source === STDIN_ARG;
   if (!isS3Url(args.destination)) {
     if (isS3Url(args.source)) {
-      throw new UsageError(
-        "USAGE",
-        "downloads are not supported yet: the destination must be s3://bucket/key",
-      );
+      const { runDownloadCp } = await import("./cp-download.js");
+      return runDownloadCp(args);
     }
     throw new UsageError(
       "INVALID_S3_URL",
       `destination "${args.destination}" must be an S3 URL: s3://bucket/key`,
+    );
+  }
+  if (args.overwrite !== undefined || args["version-id"] !== undefined) {
+    throw new UsageError(
+      "USAGE",
+      "--overwrite and --version-id apply to a download (s3://… to a file): remove them",
     );
   }
   const destination = parseDestination(args.destination, () => sourceName(args.source, isStdin));

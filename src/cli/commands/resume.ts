@@ -1,6 +1,7 @@
 import type { Argv } from "yargs";
 import { defaultJournalPath } from "../../journal/location.js";
 import { isS3Url, parseS3Url } from "../../s3/url.js";
+import { downloadJournalFor, resumeDownloadCommand } from "./resume-download.js";
 import type { TransferResult } from "../../transfer/result.js";
 import { failureExitCode, interruptSignal } from "../interrupt.js";
 import { outputFlags, type OutputFlags } from "../output-flags.js";
@@ -26,7 +27,8 @@ interface ResumeArgs extends ConnectionFlags, OutputFlags {
 
 /** The journal a command means: a path, or the default journal of an s3:// destination. */
 export function journalTarget(target: string): string {
-  if (!isS3Url(target)) return target;
+  // A download's journal is keyed by its destination file: `s3xfer resume ./out` finds it.
+  if (!isS3Url(target)) return downloadJournalFor(target) ?? target;
   const { bucket, key } = parseS3Url(target);
   return defaultJournalPath(bucket, key);
 }
@@ -42,7 +44,7 @@ export function resumeCommand(yargs: Argv): Argv {
             .positional("target", {
               type: "string",
               demandOption: true,
-              describe: "a journal file, or the s3://bucket/key destination",
+              describe: "a journal file, the s3://bucket/key destination, or a download's destination file",
             })
             .option("restart", {
               type: "boolean",
@@ -78,6 +80,8 @@ export function resumeCommand(yargs: Argv): Argv {
       const interrupt = interruptSignal(() => display.interrupted());
       const sseKey = readSseCKey(args["sse-c-key"], "--sse-c-key");
       const sourceKey = readSseCKey(args["sse-c-copy-source-key"], "--sse-c-copy-source-key");
+      if (await resumeDownloadCommand(journalTarget(args.target), args, display, interrupt, { sseKey }))
+        return;
       let result: TransferResult;
       // The transfer engine loads only when a transfer runs.
       const { resume } = await import("../../transfer/resume.js");
