@@ -7,9 +7,8 @@ import { download } from "../../download/download.js";
 import type { DownloadResult } from "../../download/types.js";
 import { formatSize } from "../../planner/size.js";
 import { parseS3Url } from "../../s3/url.js";
-import type { TransferEvent } from "../../transfer/events.js";
-import { failureExitCode, interruptSignal } from "../interrupt.js";
-import { ProgressDisplay, outputMode } from "../progress-display.js";
+import { runTransfer } from "../run-transfer.js";
+import type { ProgressDisplay } from "../progress-display.js";
 import type { TransferResult } from "../../transfer/result.js";
 import { writeErr, writeOut } from "../redact.js";
 import { STDIN_ARG } from "../stdin-arg.js";
@@ -81,13 +80,9 @@ export async function runDownloadCp(args: DownloadArgs): Promise<number> {
     throw new UsageError("USAGE", "--json writes to stdout, where the object goes with -: drop --json");
   }
   // With the object on stdout, everything else goes to stderr (the bar does already).
-  const mode = outputMode(args);
-  const display = new ProgressDisplay(mode);
-  const interrupt = interruptSignal(() => display.interrupted());
   const sseKey = readSseCKey(args["sse-c-key"], "--sse-c-key");
-  let result: DownloadResult;
-  try {
-    result = await download({
+  const { result, display, mode } = await runTransfer(args, ({ signal, onEvent }) =>
+    download({
       ...connectionFromFlags(args),
       bucket: source.bucket,
       key: source.key,
@@ -108,17 +103,10 @@ export async function runDownloadCp(args: DownloadArgs): Promise<number> {
       ...(args["keep-on-error"] ? { keepOnError: true } : {}),
       // Ctrl-C keeps a file download for `s3xfer resume PATH` when it has a journal.
       keepForResume: args.journal !== false && !toStdout,
-      signal: interrupt.signal,
-      onEvent: display.onEvent as (event: TransferEvent) => void,
-    });
-  } catch (error) {
-    display.finish();
-    display.printFailure(error, failureExitCode(error));
-    throw error;
-  } finally {
-    display.finish();
-    interrupt.dispose();
-  }
+      signal,
+      onEvent,
+    }),
+  );
   printDownloadResult(display, mode, result, toStdout);
   return 0;
 }

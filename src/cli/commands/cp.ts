@@ -3,9 +3,7 @@ import { basename } from "node:path";
 import { UsageError } from "../../errors.js";
 import { destinationInFolder, isS3Url, keyBaseName, parseS3Url, type S3Location } from "../../s3/url.js";
 import type { CopyProps } from "../../transfer/copy.js";
-import type { TransferResult } from "../../transfer/result.js";
-import { ProgressDisplay, outputMode } from "../progress-display.js";
-import { failureExitCode, interruptSignal } from "../interrupt.js";
+import { runTransfer } from "../run-transfer.js";
 import { restoreDashes, STDIN_ARG } from "../stdin-arg.js";
 import { sizeOption } from "../size-option.js";
 import {
@@ -169,20 +167,16 @@ async function runCp(args: CpArgs): Promise<number> {
   if (destination.versionId)
     throw new UsageError("USAGE", "a destination cannot name a version (?versionId=)");
   checkFlagCombinations(args, isS3Url(args.source), isStdin);
-  const mode = outputMode(args);
-  const display = new ProgressDisplay(mode);
-  const interrupt = interruptSignal(() => display.interrupted());
-  let result: TransferResult;
   // The transfer engine (AWS SDK, worker pool, checksums) loads only when a transfer runs.
   const [{ upload }, { copy }] = await Promise.all([
     import("../../transfer/upload.js"),
     import("../../transfer/copy.js"),
   ]);
-  try {
+  const { result, display } = await runTransfer(args, ({ signal, onEvent }) => {
     if (isS3Url(args.source)) {
       const source = parseS3Url(args.source);
       const sourceKey = readSseCKey(args["sse-c-copy-source-key"], "--sse-c-copy-source-key");
-      result = await copy({
+      return copy({
         ...transferOptionsFromFlags(args),
         keepForResume: args.journal !== false,
         source,
@@ -195,11 +189,11 @@ async function runCp(args: CpArgs): Promise<number> {
         ...(args["expected-source-bucket-owner"]
           ? { expectedSourceBucketOwner: args["expected-source-bucket-owner"] }
           : {}),
-        signal: interrupt.signal,
-        onEvent: display.onEvent,
+        signal,
+        onEvent,
       });
     } else
-      result = await upload({
+      return upload({
         ...transferOptionsFromFlags(args),
         // Ctrl-C keeps the upload for `s3xfer resume` when there is a journal to resume it from.
         keepForResume: args.journal !== false && !isStdin,
@@ -208,17 +202,10 @@ async function runCp(args: CpArgs): Promise<number> {
         key: destination.key,
         ...(args["expected-size"] !== undefined ? { expectedSize: args["expected-size"] } : {}),
         ...(args["content-md5"] ? { contentMd5: true } : {}),
-        signal: interrupt.signal,
-        onEvent: display.onEvent,
+        signal,
+        onEvent,
       });
-  } catch (error) {
-    display.finish();
-    display.printFailure(error, failureExitCode(error));
-    throw error;
-  } finally {
-    display.finish();
-    interrupt.dispose();
-  }
+  });
   display.printResult(result);
   return 0;
 }

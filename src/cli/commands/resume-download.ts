@@ -6,11 +6,8 @@ import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import { downloadJournalPath } from "../../download/download-journal.js";
 import { resumeDownload } from "../../download/resume-download.js";
-import type { DownloadResult } from "../../download/types.js";
 import { JournalFile } from "../../journal/journal-file.js";
-import type { TransferEvent } from "../../transfer/events.js";
-import { outputMode, type ProgressDisplay } from "../progress-display.js";
-import { failureExitCode } from "../interrupt.js";
+import { runTransfer } from "../run-transfer.js";
 import { connectionFromFlags, type ConnectionFlags } from "../transfer-flags.js";
 import { printDownloadResult } from "./cp-download.js";
 
@@ -33,33 +30,23 @@ interface ResumeDownloadArgs extends ConnectionFlags {
 export async function resumeDownloadCommand(
   journal: string,
   args: ResumeDownloadArgs,
-  display: ProgressDisplay,
-  interrupt: { signal: AbortSignal; dispose(): void },
   keys: { sseKey: Uint8Array | string | undefined },
 ): Promise<boolean> {
   const parsed = await JournalFile.read(journal).catch(() => undefined);
   if (parsed?.header.operation !== "download") return false;
-  let result: DownloadResult;
-  try {
-    result = await resumeDownload(journal, {
+  const { result, display, mode } = await runTransfer(args, ({ signal, onEvent }) =>
+    resumeDownload(journal, {
       ...connectionFromFlags(args),
       ...(args.concurrency !== undefined ? { concurrency: args.concurrency } : {}),
       ...(keys.sseKey !== undefined ? { sseCustomerKey: keys.sseKey } : {}),
       restart: args.restart,
       keepForResume: true,
       ...(args["keep-on-error"] ? { keepOnError: true } : {}),
-      signal: interrupt.signal,
-      onEvent: display.onEvent as (event: TransferEvent) => void,
-    });
-  } catch (error) {
-    display.finish();
-    display.printFailure(error, failureExitCode(error));
-    throw error;
-  } finally {
-    display.finish();
-    interrupt.dispose();
-  }
-  printDownloadResult(display, outputMode(args), result, false);
+      signal,
+      onEvent,
+    }),
+  );
+  printDownloadResult(display, mode, result, false);
   process.exitCode = 0;
   return true;
 }

@@ -2,10 +2,8 @@ import type { Argv } from "yargs";
 import { defaultJournalPath } from "../../journal/location.js";
 import { isS3Url, parseS3Url } from "../../s3/url.js";
 import { downloadJournalFor, resumeDownloadCommand } from "./resume-download.js";
-import type { TransferResult } from "../../transfer/result.js";
-import { failureExitCode, interruptSignal } from "../interrupt.js";
 import { outputFlags, type OutputFlags } from "../output-flags.js";
-import { ProgressDisplay, outputMode } from "../progress-display.js";
+import { runTransfer } from "../run-transfer.js";
 import {
   connectionFlags,
   connectionFromFlags,
@@ -75,18 +73,14 @@ export function resumeCommand(yargs: Argv): Argv {
         "continue where the interrupted cp stopped",
       ) as unknown as Argv<ResumeArgs>,
     async (args) => {
-      const mode = outputMode(args);
-      const display = new ProgressDisplay(mode);
-      const interrupt = interruptSignal(() => display.interrupted());
       const sseKey = readSseCKey(args["sse-c-key"], "--sse-c-key");
       const sourceKey = readSseCKey(args["sse-c-copy-source-key"], "--sse-c-copy-source-key");
-      if (await resumeDownloadCommand(journalTarget(args.target), args, display, interrupt, { sseKey }))
-        return;
-      let result: TransferResult;
+      const journal = journalTarget(args.target);
+      if (await resumeDownloadCommand(journal, args, { sseKey })) return;
       // The transfer engine loads only when a transfer runs.
       const { resume } = await import("../../transfer/resume.js");
-      try {
-        result = await resume(journalTarget(args.target), {
+      const { result, display } = await runTransfer(args, ({ signal, onEvent }) =>
+        resume(journal, {
           ...connectionFromFlags(args),
           ...(args.concurrency !== undefined ? { concurrency: args.concurrency } : {}),
           ...(args["stall-timeout"] !== undefined ? { stallTimeoutMs: args["stall-timeout"] } : {}),
@@ -96,17 +90,10 @@ export function resumeCommand(yargs: Argv): Argv {
           keepForResume: true,
           ...(args["keep-on-error"] ? { keepOnError: true } : {}),
           ...(args["keep-journal"] ? { keepJournal: true } : {}),
-          signal: interrupt.signal,
-          onEvent: display.onEvent,
-        });
-      } catch (error) {
-        display.finish();
-        display.printFailure(error, failureExitCode(error));
-        throw error;
-      } finally {
-        display.finish();
-        interrupt.dispose();
-      }
+          signal,
+          onEvent,
+        }),
+      );
       display.printResult(result);
       process.exitCode = 0;
     },
