@@ -1,5 +1,7 @@
 import { planCopy } from "../planner/index.js";
 import type { SourceRef } from "../s3/object-requests.js";
+import type { SourceIdentity } from "../journal/format.js";
+import { resumeOptionsOf, settleUnfinished, type OnUnfinished } from "./find-transfer.js";
 import { createContext, validateCommonOptions, type ContextServices } from "./job-context.js";
 import { runJob } from "./job.js";
 import { resolveSseCustomerKey, type CommonTransferOptions } from "./options.js";
@@ -22,6 +24,12 @@ export interface CopyOptions extends CommonTransferOptions {
   /** The key an SSE-C source was written with. */
   sourceSseCustomerKey?: Uint8Array | string;
   expectedSourceBucketOwner?: string;
+  /**
+   * When an unfinished transfer to this destination is recorded: "fail" (default) refuses; "resume"
+   * finishes it if it copies this same source object (bucket, key, and version when given; the recorded ETag
+   * is checked again before any part is sent), else fails; "restart" aborts its upload and starts over.
+   */
+  onUnfinished?: OnUnfinished;
 }
 
 /** Server-side copies take the server's time per part with no bytes flowing: allow long silences. */
@@ -40,6 +48,13 @@ export async function copy(
   validateCommonOptions(options);
   const sourceSseCustomer = resolveSseCustomerKey(options.sourceSseCustomerKey, "SSE-C source key");
   checkDirectives(options);
+  const resumed = await settleUnfinished(
+    options,
+    async (recorded) => objectDiffers(recorded, options.source),
+    resumeOptionsOf(options),
+    services,
+  );
+  if (resumed) return resumed;
   const context = createContext("copy", options, { idleTimeoutMs: COPY_IDLE_TIMEOUT_MS }, services);
   const access: SourceAccess = {
     client: context.client,
@@ -73,4 +88,14 @@ export async function copy(
       options.limits,
     );
   });
+}
+
+/** Why a recorded source is not this source object (undefined: the same one, as far as names tell). */
+function objectDiffers(recorded: SourceIdentity, source: SourceRef): string | undefined {
+  if (recorded.kind !== "s3") return `it uploads the file ${recorded.path}`;
+  const named = `s3://${recorded.bucket}/${recorded.key}`;
+  if (recorded.bucket !== source.bucket || recorded.key !== source.key) return `it copies ${named}`;
+  if (source.versionId !== undefined && recorded.versionId !== source.versionId)
+    return `it copies ${named} version ${recorded.versionId ?? "(none recorded)"}`;
+  return undefined;
 }

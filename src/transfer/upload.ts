@@ -1,6 +1,8 @@
 import type { Readable } from "node:stream";
 import { planUpload } from "../planner/index.js";
 import { guessContentType } from "../s3/content-type.js";
+import type { FileSourceIdentity, SourceIdentity } from "../journal/format.js";
+import { resumeOptionsOf, settleUnfinished, type OnUnfinished } from "./find-transfer.js";
 import { createContext, validateCommonOptions, type ContextServices } from "./job-context.js";
 import { runJob } from "./job.js";
 import type { CommonTransferOptions } from "./options.js";
@@ -20,6 +22,12 @@ export interface UploadOptions extends CommonTransferOptions {
   contentMd5?: boolean;
   /** For a stream: the size to plan the parts for (the stream may not exceed what the plan reaches). */
   expectedSize?: number;
+  /**
+   * When an unfinished transfer to this destination is recorded (an interrupted run's journal):
+   * "fail" (default) refuses; "resume" finishes it if its source is this same file (same path, size,
+   * modification time and inode), else fails; "restart" aborts its upload and starts over.
+   */
+  onUnfinished?: OnUnfinished;
 }
 
 const DEFAULT_MULTIPART_THRESHOLD = 16 * 1024 * 1024;
@@ -43,6 +51,13 @@ export async function upload(
   };
   validateCommonOptions(options);
   const file = typeof options.source === "string" ? await fileIdentity(options.source) : undefined;
+  const resumed = await settleUnfinished(
+    options,
+    async (recorded) => fileDiffers(recorded, file),
+    resumeOptionsOf(options),
+    services,
+  );
+  if (resumed) return resumed;
   const plan = planUpload(file ? file.size : null, {
     ...(options.partSize !== undefined ? { partSize: options.partSize } : {}),
     strictPartSize: options.strictPartSize ?? false,
@@ -66,4 +81,14 @@ export async function upload(
         options.multipartThreshold ?? DEFAULT_MULTIPART_THRESHOLD,
       );
   return runJob(createContext("upload", options, {}, services), source);
+}
+
+/** Why a recorded source is not this file (undefined: the same file, unchanged). */
+function fileDiffers(recorded: SourceIdentity, file: FileSourceIdentity | undefined): string | undefined {
+  if (recorded.kind !== "file") return `it copies s3://${recorded.bucket}/${recorded.key}`;
+  if (!file) return `it uploads the file ${recorded.path}; this upload reads a stream`;
+  if (recorded.path !== file.path) return `it uploads the file ${recorded.path}`;
+  if (recorded.size !== file.size || recorded.mtimeMs !== file.mtimeMs || recorded.ino !== file.ino)
+    return `${file.path} was modified since (size, modification time or inode differ)`;
+  return undefined;
 }

@@ -23,6 +23,7 @@ interface CpArgs extends TransferFlags {
   "copy-props"?: CopyProps;
   "sse-c-copy-source-key"?: string;
   "expected-source-bucket-owner"?: string;
+  "on-unfinished": "resume" | "restart" | "fail";
 }
 
 export function cpCommand(yargs: Argv): Argv {
@@ -64,6 +65,12 @@ export function cpCommand(yargs: Argv): Argv {
           .option("expected-source-bucket-owner", {
             type: "string",
             describe: "copy: account id that must own the source bucket",
+          })
+          .option("on-unfinished", {
+            choices: ["resume", "restart", "fail"] as const,
+            default: "fail" as const,
+            describe:
+              "when an interrupted transfer to this destination is recorded: resume it (same source only), restart (abort it, start over) or fail",
           }),
       )
         .example("$0 cp ./backup.tar s3://bucket/backup.tar", "multipart upload with a progress bar")
@@ -160,6 +167,7 @@ async function runCp(args: CpArgs): Promise<number> {
         ...transferOptionsFromFlags(args),
         keepForResume: args.journal !== false,
         source,
+        onUnfinished: args["on-unfinished"],
         bucket: destination.bucket,
         key: destination.key,
         ...(args["metadata-directive"] ? { metadataDirective: args["metadata-directive"] } : {}),
@@ -178,6 +186,7 @@ async function runCp(args: CpArgs): Promise<number> {
         // Ctrl-C keeps the upload for `s3xfer resume` when there is a journal to resume it from.
         keepForResume: args.journal !== false && !isStdin,
         source: isStdin ? process.stdin : args.source,
+        onUnfinished: args["on-unfinished"],
         bucket: destination.bucket,
         key: destination.key,
         ...(args["expected-size"] !== undefined ? { expectedSize: args["expected-size"] } : {}),
