@@ -3,6 +3,7 @@ import type { SourceRef } from "../s3/object-requests.js";
 import type { SourceIdentity } from "../journal/format.js";
 import { resumeOptionsOf, settleUnfinished, type OnUnfinished } from "./find-transfer.js";
 import { createContext, validateCommonOptions, type ContextServices } from "./job-context.js";
+import { explainConditionalWrite } from "./if-none-match.js";
 import { runJob } from "./job.js";
 import { resolveSseCustomerKey, type CommonTransferOptions } from "./options.js";
 import type { TransferResult } from "./result.js";
@@ -62,32 +63,36 @@ export async function copy(
     ...(options.expectedSourceBucketOwner ? { expectedOwner: options.expectedSourceBucketOwner } : {}),
     ...(options.requestPayer ? { requestPayer: options.requestPayer } : {}),
   };
-  return runJob(context, async () => {
-    checkNotOntoItself(options);
-    const object = await describeSource(options.source, access, options.limits);
-    const attributes = await destinationAttributes(options, object, access);
-    const plan = planCopy(object.size, {
-      ...(options.partSize !== undefined ? { partSize: options.partSize } : {}),
-      strictPartSize: options.strictPartSize ?? false,
-      ...(options.multipartThreshold !== undefined ? { multipartThreshold: options.multipartThreshold } : {}),
-      forceMultipart: options.forceMultipart ?? false,
-      ...(object.partSizes ? { sourcePartSizes: object.partSizes } : {}),
-      ...(options.limits ? { limits: options.limits } : {}),
-    });
-    if (object.layout === "unknown") {
-      context.notes.push(
-        "the source's part layout could not be learned; parts planned by size (ETags will differ)",
+  return explainConditionalWrite(options, () =>
+    runJob(context, async () => {
+      checkNotOntoItself(options);
+      const object = await describeSource(options.source, access, options.limits);
+      const attributes = await destinationAttributes(options, object, access);
+      const plan = planCopy(object.size, {
+        ...(options.partSize !== undefined ? { partSize: options.partSize } : {}),
+        strictPartSize: options.strictPartSize ?? false,
+        ...(options.multipartThreshold !== undefined
+          ? { multipartThreshold: options.multipartThreshold }
+          : {}),
+        forceMultipart: options.forceMultipart ?? false,
+        ...(object.partSizes ? { sourcePartSizes: object.partSizes } : {}),
+        ...(options.limits ? { limits: options.limits } : {}),
+      });
+      if (object.layout === "unknown") {
+        context.notes.push(
+          "the source's part layout could not be learned; parts planned by size (ETags will differ)",
+        );
+      }
+      return new S3ObjectSource(
+        object,
+        access,
+        plan,
+        attributes,
+        options.expectedSourceBucketOwner,
+        options.limits,
       );
-    }
-    return new S3ObjectSource(
-      object,
-      access,
-      plan,
-      attributes,
-      options.expectedSourceBucketOwner,
-      options.limits,
-    );
-  });
+    }),
+  );
 }
 
 /** Why a recorded source is not this source object (undefined: the same one, as far as names tell). */

@@ -4,6 +4,7 @@ import { guessContentType } from "../s3/content-type.js";
 import type { FileSourceIdentity, SourceIdentity } from "../journal/format.js";
 import { resumeOptionsOf, settleUnfinished, type OnUnfinished } from "./find-transfer.js";
 import { createContext, validateCommonOptions, type ContextServices } from "./job-context.js";
+import { explainConditionalWrite } from "./if-none-match.js";
 import { runJob } from "./job.js";
 import type { CommonTransferOptions } from "./options.js";
 import type { TransferResult } from "./result.js";
@@ -80,7 +81,9 @@ export async function upload(
         contentMd5,
         options.multipartThreshold ?? DEFAULT_MULTIPART_THRESHOLD,
       );
-  return runJob(createContext("upload", options, {}, services), source);
+  return explainConditionalWrite(options, () =>
+    runJob(createContext("upload", options, {}, services), source),
+  );
 }
 
 /** Why a recorded source is not this file (undefined: the same file, unchanged). */

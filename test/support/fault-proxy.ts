@@ -35,7 +35,14 @@ export type S3Operation =
   | "Other";
 
 export type FaultKind =
-  "slowdown" | "internal-error" | "reset-request" | "reset-response" | "stall" | "throttle";
+  | "slowdown"
+  | "internal-error"
+  | "reset-request"
+  | "reset-response"
+  | "stall"
+  | "throttle"
+  /** 412 PreconditionFailed, as S3 answers a conditional write (If-None-Match: *) onto an existing key. */
+  | "precondition-failed";
 
 export interface RequestInfo {
   method: string;
@@ -123,6 +130,7 @@ const FAULT_KINDS: FaultKind[] = [
   "reset-response",
   "stall",
   "throttle",
+  "precondition-failed",
 ];
 
 function emptyStats(): ProxyStats {
@@ -322,11 +330,13 @@ export async function startFaultProxy(options: FaultProxyOptions = {}): Promise<
       if (!socket.destroyed) socket.resetAndDestroy();
     };
 
-    if (fault === "slowdown" || fault === "internal-error") {
+    if (fault === "slowdown" || fault === "internal-error" || fault === "precondition-failed") {
       const [status, code, message] =
         fault === "slowdown"
           ? [503, "SlowDown", "Please reduce your request rate."]
-          : [500, "InternalError", "We encountered an internal error. Please try again."];
+          : fault === "precondition-failed"
+            ? [412, "PreconditionFailed", "At least one of the pre-conditions you specified did not hold"]
+            : [500, "InternalError", "We encountered an internal error. Please try again."];
       const body = errorBody(code, message, id);
       const answer = () => {
         res.writeHead(status, {

@@ -24,6 +24,7 @@ interface CpArgs extends TransferFlags {
   "sse-c-copy-source-key"?: string;
   "expected-source-bucket-owner"?: string;
   "on-unfinished": "resume" | "restart" | "fail";
+  "if-none-match"?: string;
 }
 
 export function cpCommand(yargs: Argv): Argv {
@@ -65,6 +66,11 @@ export function cpCommand(yargs: Argv): Argv {
           .option("expected-source-bucket-owner", {
             type: "string",
             describe: "copy: account id that must own the source bucket",
+          })
+          .option("if-none-match", {
+            type: "string",
+            describe:
+              'conditional write: "*" refuses to overwrite an existing key (PutObject, CopyObject, CompleteMultipartUpload); a refusal exits 1 and aborts the upload',
           })
           .option("on-unfinished", {
             choices: ["resume", "restart", "fail"] as const,
@@ -150,6 +156,14 @@ async function runCp(args: CpArgs): Promise<number> {
   if (destination.versionId)
     throw new UsageError("USAGE", "a destination cannot name a version (?versionId=)");
   checkFlagCombinations(args, isS3Url(args.source), isStdin);
+  // S3 takes only "*" here (an ETag is for conditional writes S3 does not offer on these requests).
+  if (args["if-none-match"] !== undefined && args["if-none-match"] !== "*") {
+    throw new UsageError(
+      "USAGE",
+      `--if-none-match takes only "*" (refuse to overwrite an existing key), got "${args["if-none-match"]}"; quote it in the shell: --if-none-match '*'`,
+    );
+  }
+  const ifNoneMatch = args["if-none-match"] !== undefined ? { ifNoneMatch: args["if-none-match"] } : {};
   const mode = outputMode(args);
   const display = new ProgressDisplay(mode);
   const interrupt = interruptSignal(() => display.interrupted());
@@ -168,6 +182,7 @@ async function runCp(args: CpArgs): Promise<number> {
         keepForResume: args.journal !== false,
         source,
         onUnfinished: args["on-unfinished"],
+        ...ifNoneMatch,
         bucket: destination.bucket,
         key: destination.key,
         ...(args["metadata-directive"] ? { metadataDirective: args["metadata-directive"] } : {}),
@@ -187,6 +202,7 @@ async function runCp(args: CpArgs): Promise<number> {
         keepForResume: args.journal !== false && !isStdin,
         source: isStdin ? process.stdin : args.source,
         onUnfinished: args["on-unfinished"],
+        ...ifNoneMatch,
         bucket: destination.bucket,
         key: destination.key,
         ...(args["expected-size"] !== undefined ? { expectedSize: args["expected-size"] } : {}),
