@@ -1,4 +1,7 @@
-import { planCopy } from "../planner/index.js";
+import { S3xferError } from "../errors.js";
+import { planCopy, type TransferPlan } from "../planner/index.js";
+import { createMainClient } from "../s3/client-settings.js";
+import { explainS3Error } from "../s3/error-explain.js";
 import type { SourceRef } from "../s3/object-requests.js";
 import type { SourceIdentity } from "../journal/format.js";
 import { resumeOptionsOf, settleUnfinished, type OnUnfinished } from "./find-transfer.js";
@@ -9,7 +12,7 @@ import { resolveSseCustomerKey, type CommonTransferOptions } from "./options.js"
 import type { TransferResult } from "./result.js";
 import { checkDirectives, checkNotOntoItself, destinationAttributes } from "./sources/copy-attributes.js";
 import { S3ObjectSource } from "./sources/s3-object-source.js";
-import { describeSource, type SourceAccess } from "./sources/source-object.js";
+import { describeSource, type SourceAccess, type SourceObject } from "./sources/source-object.js";
 
 /** As aws-cli's --copy-props: what of the source the destination keeps. */
 export type CopyProps = "none" | "metadata-directive" | "default";
@@ -68,16 +71,7 @@ export async function copy(
       checkNotOntoItself(options);
       const object = await describeSource(options.source, access, options.limits);
       const attributes = await destinationAttributes(options, object, access);
-      const plan = planCopy(object.size, {
-        ...(options.partSize !== undefined ? { partSize: options.partSize } : {}),
-        strictPartSize: options.strictPartSize ?? false,
-        ...(options.multipartThreshold !== undefined
-          ? { multipartThreshold: options.multipartThreshold }
-          : {}),
-        forceMultipart: options.forceMultipart ?? false,
-        ...(object.partSizes ? { sourcePartSizes: object.partSizes } : {}),
-        ...(options.limits ? { limits: options.limits } : {}),
-      });
+      const plan = copyPlan(options, object);
       if (object.layout === "unknown") {
         context.notes.push(
           "the source's part layout could not be learned; parts planned by size (ETags will differ)",
@@ -103,4 +97,43 @@ function objectDiffers(recorded: SourceIdentity, source: SourceRef): string | un
   if (source.versionId !== undefined && recorded.versionId !== source.versionId)
     return `it copies ${named} version ${recorded.versionId ?? "(none recorded)"}`;
   return undefined;
+}
+
+function copyPlan(options: CopyOptions, object: SourceObject): TransferPlan {
+  return planCopy(object.size, {
+    ...(options.partSize !== undefined ? { partSize: options.partSize } : {}),
+    strictPartSize: options.strictPartSize ?? false,
+    ...(options.multipartThreshold !== undefined ? { multipartThreshold: options.multipartThreshold } : {}),
+    forceMultipart: options.forceMultipart ?? false,
+    ...(object.partSizes ? { sourcePartSizes: object.partSizes } : {}),
+    ...(options.limits ? { limits: options.limits } : {}),
+  });
+}
+
+/**
+ * What `copy` would do, without doing it (cp --dryrun): the options checked, the source HEADed (read only),
+ * the parts planned. Nothing is written: no object, no upload, no journal.
+ */
+export async function planCopyOf(options: CopyOptions): Promise<{ plan: TransferPlan; sourceSize: number }> {
+  validateCommonOptions(options);
+  const sourceSseCustomer = resolveSseCustomerKey(options.sourceSseCustomerKey, "SSE-C source key");
+  checkDirectives(options);
+  checkNotOntoItself(options);
+  const client = createMainClient(options);
+  try {
+    const access: SourceAccess = {
+      client,
+      ...(sourceSseCustomer ? { sseCustomer: sourceSseCustomer } : {}),
+      ...(options.expectedSourceBucketOwner ? { expectedOwner: options.expectedSourceBucketOwner } : {}),
+      ...(options.requestPayer ? { requestPayer: options.requestPayer } : {}),
+    };
+    const object = await describeSource(options.source, access, options.limits).catch((error: unknown) => {
+      throw error instanceof S3xferError
+        ? error
+        : explainS3Error(error, options.source, "looking at the source (HEAD)");
+    });
+    return { plan: copyPlan(options, object), sourceSize: object.size };
+  } finally {
+    if (!options.client) client.destroy();
+  }
 }

@@ -1,5 +1,5 @@
 import type { Readable } from "node:stream";
-import { planUpload } from "../planner/index.js";
+import { planUpload, type TransferPlan } from "../planner/index.js";
 import { guessContentType } from "../s3/content-type.js";
 import type { FileSourceIdentity, SourceIdentity } from "../journal/format.js";
 import { resumeOptionsOf, settleUnfinished, type OnUnfinished } from "./find-transfer.js";
@@ -59,14 +59,7 @@ export async function upload(
     services,
   );
   if (resumed) return resumed;
-  const plan = planUpload(file ? file.size : null, {
-    ...(options.partSize !== undefined ? { partSize: options.partSize } : {}),
-    strictPartSize: options.strictPartSize ?? false,
-    ...(options.multipartThreshold !== undefined ? { multipartThreshold: options.multipartThreshold } : {}),
-    forceMultipart: options.forceMultipart ?? false,
-    ...(options.expectedSize !== undefined ? { expectedSize: options.expectedSize } : {}),
-    ...(options.limits ? { limits: options.limits } : {}),
-  });
+  const plan = uploadPlan(options, file);
   const attributes = {
     ...pickAttributes(options),
     contentType: options.contentType ?? (file ? guessContentType(file.path) : "application/octet-stream"),
@@ -94,4 +87,33 @@ function fileDiffers(recorded: SourceIdentity, file: FileSourceIdentity | undefi
   if (recorded.size !== file.size || recorded.mtimeMs !== file.mtimeMs || recorded.ino !== file.ino)
     return `${file.path} was modified since (size, modification time or inode differ)`;
   return undefined;
+}
+
+function uploadPlan(
+  options: Omit<UploadOptions, "source">,
+  file: FileSourceIdentity | undefined,
+): TransferPlan {
+  return planUpload(file ? file.size : null, {
+    ...(options.partSize !== undefined ? { partSize: options.partSize } : {}),
+    strictPartSize: options.strictPartSize ?? false,
+    ...(options.multipartThreshold !== undefined ? { multipartThreshold: options.multipartThreshold } : {}),
+    forceMultipart: options.forceMultipart ?? false,
+    ...(options.expectedSize !== undefined ? { expectedSize: options.expectedSize } : {}),
+    ...(options.limits ? { limits: options.limits } : {}),
+  });
+}
+
+/**
+ * What `upload` would do, without doing it (cp --dryrun): the options checked, the file looked at, the parts
+ * planned. Nothing is sent and nothing is written (no journal).
+ */
+export async function planUploadOf(given: UploadOptions): Promise<TransferPlan> {
+  const { size } = typeof given.source === "string" ? { size: undefined } : nodeSource(given.source);
+  const options = {
+    ...given,
+    ...(size !== undefined && given.expectedSize === undefined ? { expectedSize: size } : {}),
+  };
+  validateCommonOptions(options);
+  const file = typeof given.source === "string" ? await fileIdentity(given.source) : undefined;
+  return uploadPlan(options, file);
 }

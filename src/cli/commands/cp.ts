@@ -3,6 +3,8 @@ import { UsageError } from "../../errors.js";
 import { isS3Url, parseS3Url } from "../../s3/url.js";
 import type { CopyProps } from "../../transfer/copy.js";
 import type { TransferResult } from "../../transfer/result.js";
+import { formatSize, type TransferPlan } from "../../planner/index.js";
+import { planSummary } from "./plan.js";
 import { ProgressDisplay, outputMode } from "../progress-display.js";
 import { failureExitCode, interruptSignal } from "../interrupt.js";
 import { restoreDashes, STDIN_ARG } from "../stdin-arg.js";
@@ -25,6 +27,7 @@ interface CpArgs extends TransferFlags {
   "expected-source-bucket-owner"?: string;
   "on-unfinished": "resume" | "restart" | "fail";
   "if-none-match"?: string;
+  dryrun: boolean;
 }
 
 export function cpCommand(yargs: Argv): Argv {
@@ -71,6 +74,12 @@ export function cpCommand(yargs: Argv): Argv {
             type: "string",
             describe:
               'conditional write: "*" refuses to overwrite an existing key (PutObject, CopyObject, CompleteMultipartUpload); a refusal exits 1 and aborts the upload',
+          })
+          .option("dryrun", {
+            type: "boolean",
+            default: false,
+            describe:
+              "print the plan and the requests cp would send, and create nothing (a copy still HEADs its source)",
           })
           .option("on-unfinished", {
             choices: ["resume", "restart", "fail"] as const,
@@ -164,6 +173,7 @@ async function runCp(args: CpArgs): Promise<number> {
     );
   }
   const ifNoneMatch = args["if-none-match"] !== undefined ? { ifNoneMatch: args["if-none-match"] } : {};
+  if (args.dryrun) return dryRun(args, isStdin, destination);
   const mode = outputMode(args);
   const display = new ProgressDisplay(mode);
   const interrupt = interruptSignal(() => display.interrupted());
@@ -219,5 +229,69 @@ async function runCp(args: CpArgs): Promise<number> {
     interrupt.dispose();
   }
   display.printResult(result);
+  return 0;
+}
+
+/** cp --dryrun: the plan and the requests, from the library's planning alone; nothing is created. */
+async function dryRun(args: CpArgs, isStdin: boolean, destination: { bucket: string; key: string }) {
+  const target = { bucket: destination.bucket, key: destination.key };
+  let plan: TransferPlan;
+  let partRequest: "UploadPart" | "UploadPartCopy";
+  let singleRequest: "PutObject" | "CopyObject";
+  if (isS3Url(args.source)) {
+    const { planCopyOf } = await import("../../transfer/copy.js");
+    const sourceKey = readSseCKey(args["sse-c-copy-source-key"], "--sse-c-copy-source-key");
+    ({ plan } = await planCopyOf({
+      ...transferOptionsFromFlags(args),
+      ...target,
+      source: parseS3Url(args.source),
+      ...(args["metadata-directive"] ? { metadataDirective: args["metadata-directive"] } : {}),
+      ...(args["tagging-directive"] ? { taggingDirective: args["tagging-directive"] } : {}),
+      ...(args["copy-props"] ? { copyProps: args["copy-props"] } : {}),
+      ...(sourceKey !== undefined ? { sourceSseCustomerKey: sourceKey } : {}),
+      ...(args["expected-source-bucket-owner"]
+        ? { expectedSourceBucketOwner: args["expected-source-bucket-owner"] }
+        : {}),
+    }));
+    partRequest = "UploadPartCopy";
+    singleRequest = "CopyObject";
+  } else {
+    const { planUploadOf } = await import("../../transfer/upload.js");
+    plan = await planUploadOf({
+      ...transferOptionsFromFlags(args),
+      ...target,
+      // stdin is not read: its size is what --expected-size says.
+      source: isStdin ? process.stdin : args.source,
+      ...(args["expected-size"] !== undefined ? { expectedSize: args["expected-size"] } : {}),
+    });
+    partRequest = "UploadPart";
+    singleRequest = "PutObject";
+  }
+  const url = `s3://${target.bucket}/${target.key}`;
+  const requests =
+    plan.kind === "multipart"
+      ? [
+          `CreateMultipartUpload ${url}`,
+          `${plan.partCount ?? "N (until the stream ends)"} × ${partRequest} of ${formatSize(plan.partSize)}` +
+            (plan.lastPartSize !== null && plan.lastPartSize !== plan.partSize
+              ? ` (last part ${formatSize(plan.lastPartSize)})`
+              : ""),
+          `CompleteMultipartUpload ${url}`,
+        ]
+      : [`${singleRequest} ${url}`];
+  if (args.json) {
+    process.stdout.write(`${JSON.stringify({ type: "dryrun", plan: planSummary(plan), requests })}\n`);
+  } else {
+    const size = plan.objectSize === null ? "unknown size" : formatSize(plan.objectSize);
+    const how =
+      plan.kind === "multipart"
+        ? `multipart, ${plan.partCount ?? "unknown number of"} parts of ${formatSize(plan.partSize)}`
+        : "one request";
+    process.stdout.write(
+      `dry run: ${args.source} -> ${url} (${size}): ${how}\nwould send:\n` +
+        requests.map((r) => `  ${r}\n`).join("") +
+        "nothing was created (no object, no upload, no journal)\n",
+    );
+  }
   return 0;
 }
