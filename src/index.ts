@@ -12,6 +12,7 @@
 export { upload, type UploadOptions } from "./transfer/upload.js";
 export type { UploadSource } from "./transfer/upload-source.js";
 export { copy, type CopyOptions, type CopyProps } from "./transfer/copy.js";
+export type { CopySourcePreconditions } from "./transfer/sources/s3-object-source.js";
 export { resume, type ResumeOptions, type ResumeTarget } from "./transfer/resume.js";
 export {
   findTransfer,

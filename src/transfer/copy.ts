@@ -11,7 +11,11 @@ import { runJob } from "./job.js";
 import { resolveSseCustomerKey, type CommonTransferOptions } from "./options.js";
 import type { TransferResult } from "./result.js";
 import { checkDirectives, checkNotOntoItself, destinationAttributes } from "./sources/copy-attributes.js";
-import { S3ObjectSource } from "./sources/s3-object-source.js";
+import {
+  checkCopyPreconditions,
+  S3ObjectSource,
+  type CopySourcePreconditions,
+} from "./sources/s3-object-source.js";
 import { describeSource, type SourceAccess, type SourceObject } from "./sources/source-object.js";
 
 /** As aws-cli's --copy-props: what of the source the destination keeps. */
@@ -28,6 +32,12 @@ export interface CopyOptions extends CommonTransferOptions {
   /** The key an SSE-C source was written with. */
   sourceSseCustomerKey?: Uint8Array | string;
   expectedSourceBucketOwner?: string;
+  /**
+   * The caller's preconditions on the source (aws-cli's --copy-source-if-*), checked on its HEAD before
+   * anything is written (a failure creates nothing) and sent on CopyObject / UploadPartCopy beside the
+   * automatic ETag pin. `ifMatch` must be the source's ETag.
+   */
+  copySourceIf?: CopySourcePreconditions;
   /**
    * When an unfinished transfer to this destination is recorded: "fail" (default) refuses; "resume"
    * finishes it if it copies this same source object (bucket, key, and version when given; the recorded ETag
@@ -70,6 +80,7 @@ export async function copy(
     runJob(context, async () => {
       checkNotOntoItself(options);
       const object = await describeSource(options.source, access, options.limits);
+      const sourceConditions = checkCopyPreconditions(object, options.copySourceIf);
       const attributes = await destinationAttributes(options, object, access);
       const plan = copyPlan(options, object);
       if (object.layout === "unknown") {
@@ -84,6 +95,7 @@ export async function copy(
         attributes,
         options.expectedSourceBucketOwner,
         options.limits,
+        sourceConditions,
       );
     }),
   );
@@ -132,6 +144,7 @@ export async function planCopyOf(options: CopyOptions): Promise<{ plan: Transfer
         ? error
         : explainS3Error(error, options.source, "looking at the source (HEAD)");
     });
+    checkCopyPreconditions(object, options.copySourceIf);
     return { plan: copyPlan(options, object), sourceSize: object.size };
   } finally {
     if (!options.client) client.destroy();

@@ -2,6 +2,7 @@ import type { Argv } from "yargs";
 import { UsageError } from "../../errors.js";
 import { isS3Url, parseS3Url } from "../../s3/url.js";
 import type { CopyProps } from "../../transfer/copy.js";
+import type { CopySourcePreconditions } from "../../transfer/sources/s3-object-source.js";
 import type { TransferResult } from "../../transfer/result.js";
 import { formatSize, type TransferPlan } from "../../planner/index.js";
 import { planSummary } from "./plan.js";
@@ -28,6 +29,10 @@ interface CpArgs extends TransferFlags {
   "on-unfinished": "resume" | "restart" | "fail";
   "if-none-match"?: string;
   dryrun: boolean;
+  "copy-source-if-match"?: string;
+  "copy-source-if-none-match"?: string;
+  "copy-source-if-modified-since"?: string;
+  "copy-source-if-unmodified-since"?: string;
 }
 
 export function cpCommand(yargs: Argv): Argv {
@@ -75,6 +80,22 @@ export function cpCommand(yargs: Argv): Argv {
             describe:
               'conditional write: "*" refuses to overwrite an existing key (PutObject, CopyObject, CompleteMultipartUpload); a refusal exits 1 and aborts the upload',
           })
+          .option("copy-source-if-match", {
+            type: "string",
+            describe: "copy: only if the source's ETag is this one (checked before anything is written)",
+          })
+          .option("copy-source-if-none-match", {
+            type: "string",
+            describe: "copy: only if the source's ETag is not this one",
+          })
+          .option("copy-source-if-modified-since", {
+            type: "string",
+            describe: "copy: only if the source was modified after this date (ISO 8601)",
+          })
+          .option("copy-source-if-unmodified-since", {
+            type: "string",
+            describe: "copy: only if the source was not modified after this date (ISO 8601)",
+          })
           .option("dryrun", {
             type: "boolean",
             default: false,
@@ -107,6 +128,10 @@ const COPY_ONLY = [
   "copy-props",
   "sse-c-copy-source-key",
   "expected-source-bucket-owner",
+  "copy-source-if-match",
+  "copy-source-if-none-match",
+  "copy-source-if-modified-since",
+  "copy-source-if-unmodified-since",
 ] as const;
 const UPLOAD_ONLY = ["expected-size", "content-md5"] as const;
 
@@ -202,6 +227,7 @@ async function runCp(args: CpArgs): Promise<number> {
         ...(args["expected-source-bucket-owner"]
           ? { expectedSourceBucketOwner: args["expected-source-bucket-owner"] }
           : {}),
+        ...copySourceIf(args),
         signal: interrupt.signal,
         onEvent: display.onEvent,
       });
@@ -252,6 +278,7 @@ async function dryRun(args: CpArgs, isStdin: boolean, destination: { bucket: str
       ...(args["expected-source-bucket-owner"]
         ? { expectedSourceBucketOwner: args["expected-source-bucket-owner"] }
         : {}),
+      ...copySourceIf(args),
     }));
     partRequest = "UploadPartCopy";
     singleRequest = "CopyObject";
@@ -294,4 +321,30 @@ async function dryRun(args: CpArgs, isStdin: boolean, destination: { bucket: str
     );
   }
   return 0;
+}
+
+/** The --copy-source-if-* flags as the library's preconditions; a date that does not parse is refused. */
+function copySourceIf(args: CpArgs): { copySourceIf?: CopySourcePreconditions } {
+  const date = (flag: "copy-source-if-modified-since" | "copy-source-if-unmodified-since") => {
+    const text = args[flag];
+    if (text === undefined) return undefined;
+    const when = new Date(text);
+    if (Number.isNaN(when.getTime()))
+      throw new UsageError(
+        "USAGE",
+        `--${flag} "${text}" is not a date: give ISO 8601, e.g. 2026-12-01T00:00:00Z`,
+      );
+    return when;
+  };
+  const modified = date("copy-source-if-modified-since");
+  const unmodified = date("copy-source-if-unmodified-since");
+  const given: CopySourcePreconditions = {
+    ...(args["copy-source-if-match"] !== undefined ? { ifMatch: args["copy-source-if-match"] } : {}),
+    ...(args["copy-source-if-none-match"] !== undefined
+      ? { ifNoneMatch: args["copy-source-if-none-match"] }
+      : {}),
+    ...(modified ? { ifModifiedSince: modified } : {}),
+    ...(unmodified ? { ifUnmodifiedSince: unmodified } : {}),
+  };
+  return Object.keys(given).length > 0 ? { copySourceIf: given } : {};
 }
