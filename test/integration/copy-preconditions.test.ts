@@ -7,9 +7,16 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { HeadObjectCommand, ListObjectsV2Command } from "@aws-sdk/client-s3";
 import { upload } from "../../src/index.js";
 import { MiB } from "../../src/planner/limits.js";
-import { createTestBucket, emptyAndDeleteBucket, testClient, testConnection } from "../support/local-s3.js";
+import {
+  createTestBucket,
+  emptyAndDeleteBucket,
+  localS3Env,
+  testClient,
+  testConnection,
+} from "../support/local-s3.js";
 import { downloadedSha256, inProgressUploads, randomFile, scratchDir } from "../support/objects.js";
 import { runCli } from "../support/cli.js";
+import { startRecordingProxy } from "../support/recording-proxy.js";
 
 const client = testClient();
 let bucket: string;
@@ -78,18 +85,31 @@ describe("copy-source preconditions", () => {
       "--copy-source-if-unmodified-since",
       "2100-01-01T00:00:00Z",
     ];
-    const single = await runCli(["cp", source, `s3://${bucket}/one`, ...holds, "--no-progress"]);
-    expect(single.code, single.stderr).toBe(0);
-    const parts = await runCli([
-      "cp",
-      source,
-      `s3://${bucket}/parts`,
-      ...holds,
-      "--part-size",
-      "5MiB",
-      "--no-progress",
-    ]);
-    expect(parts.code, parts.stderr).toBe(0);
+    // Through a recording proxy: the headers must be on the copy requests (a server may ignore them).
+    const proxy = await startRecordingProxy(new URL(localS3Env().endpoint));
+    try {
+      const env = { AWS_ENDPOINT_URL: proxy.endpoint };
+      const single = await runCli(["cp", source, `s3://${bucket}/one`, ...holds, "--no-progress"], env);
+      expect(single.code, single.stderr).toBe(0);
+      const parts = await runCli(
+        ["cp", source, `s3://${bucket}/parts`, ...holds, "--part-size", "5MiB", "--no-progress"],
+        env,
+      );
+      expect(parts.code, parts.stderr).toBe(0);
+      const copies = proxy.requests.filter((r) => r.method === "PUT" && r.headers["x-amz-copy-source"]);
+      // One CopyObject, then 3 UploadPartCopy.
+      expect(copies.length).toBe(4);
+      for (const r of copies) {
+        expect(r.headers["x-amz-copy-source-if-match"]).toBe(`"${etag}"`);
+        expect(r.headers["x-amz-copy-source-if-none-match"]).toBe("0123456789abcdef0123456789abcdef");
+        expect(new Date(String(r.headers["x-amz-copy-source-if-modified-since"])).toISOString()).toBe(
+          "2000-01-01T00:00:00.000Z",
+        );
+        expect(r.headers["x-amz-copy-source-if-unmodified-since"]).toBeDefined();
+      }
+    } finally {
+      await proxy.close();
+    }
     expect((await downloadedSha256(client, bucket, "one")).sha256).toBe(sourceSha);
     expect((await downloadedSha256(client, bucket, "parts")).sha256).toBe(sourceSha);
   });
