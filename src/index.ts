@@ -12,7 +12,15 @@
 export { upload, type UploadOptions } from "./transfer/upload.js";
 export type { UploadSource } from "./transfer/upload-source.js";
 export { copy, type CopyOptions, type CopyProps } from "./transfer/copy.js";
-export { resume, type ResumeOptions } from "./transfer/resume.js";
+export type { CopySourcePreconditions } from "./transfer/sources/s3-object-source.js";
+export { resume, type ResumeOptions, type ResumeTarget } from "./transfer/resume.js";
+export {
+  findTransfer,
+  type FindTransferOptions,
+  type RecordedTransfer,
+  type OnUnfinished,
+} from "./transfer/find-transfer.js";
+export { UnfinishedTransferError } from "./journal/transfer-journal.js";
 export {
   listUploads,
   cleanUploads,

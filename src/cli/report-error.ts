@@ -1,4 +1,5 @@
 import { S3xferError, TransferError } from "../errors.js";
+import { UnfinishedTransferError } from "../journal/transfer-journal.js";
 import { EXIT } from "./exit-codes.js";
 import { exitCodeAfter } from "./interrupt.js";
 import { writeErr } from "./redact.js";
@@ -20,6 +21,17 @@ export function reportError(error: unknown, debug: boolean): number {
     );
     if (debug) writeErr(describeCauses(error, "error"));
     return EXIT.usage;
+  }
+  if (error instanceof UnfinishedTransferError) {
+    // The library's message names library calls; the CLI's names its commands, on one line as before.
+    const url = `s3://${error.bucket}/${error.key}`;
+    const resume = resumeCommand(error.bucket, error.key, error.journalPath);
+    writeErr(
+      `s3xfer: error: ${oneLine(error.reason)}: finish it with "${resume}" (or cp again with --on-unfinished resume), ` +
+        `start over with "--on-unfinished restart" (or "${resume.replace("resume ", "resume --restart ")}"), ` +
+        `or drop it with "s3xfer abort ${url}"\n`,
+    );
+    return exitCodeAfter(error, error.exitCode);
   }
   if (error instanceof S3xferError) {
     const kept = error instanceof TransferError && error.journalPath ? error : undefined;

@@ -5,7 +5,7 @@
  * this class; nothing else opens journal files for writing.
  */
 import { rm } from "node:fs/promises";
-import { UsageError } from "../errors.js";
+import { TransferError, UsageError } from "../errors.js";
 import {
   JournalFormatError,
   type JournalEnd,
@@ -16,6 +16,29 @@ import {
 import { JournalFile } from "./journal-file.js";
 import { defaultJournalPath } from "./location.js";
 import { TransferLock } from "./transfer-lock.js";
+
+/**
+ * A new transfer refused because an unfinished one to the same destination is recorded (its multipart upload
+ * is still on the server and would be orphaned). `reason` is the fact alone; the message adds the library's
+ * ways out, and the CLI replaces them with its commands.
+ */
+export class UnfinishedTransferError extends TransferError {
+  declare readonly journalPath: string;
+
+  constructor(
+    readonly reason: string,
+    destination: { bucket: string; key: string },
+    journalPath: string,
+  ) {
+    super(
+      "USAGE",
+      `${reason}: continue it with resume({ bucket, key }) (or onUnfinished: "resume" when the source is the same), ` +
+        `start over with onUnfinished: "restart", or drop it with abortTransfer({ journalPath })`,
+      { bucket: destination.bucket, key: destination.key },
+      { journalPath, exitCode: 2 },
+    );
+  }
+}
 
 export class TransferJournal {
   private constructor(private readonly file: JournalFile) {}
@@ -40,11 +63,10 @@ export class TransferJournal {
     const existing = await JournalFile.read(path).catch(() => undefined);
     if (existing && !existing.end) {
       await lock.release();
-      throw new UsageError(
-        "USAGE",
-        `an unfinished transfer to ${url} is recorded in ${path}: ` +
-          `finish it with "s3xfer resume ${url}", start over with "s3xfer resume --restart ${url}", ` +
-          `or drop it with "s3xfer abort ${url}"`,
+      throw new UnfinishedTransferError(
+        `an unfinished transfer to ${url} is recorded in ${path}`,
+        destination,
+        path,
       );
     }
     return { path, lock };

@@ -148,6 +148,34 @@ export async function ensureTags(
   return true;
 }
 
+/**
+ * The caller's own preconditions on a copy's source (aws-cli's --copy-source-if-*), sent beside the
+ * automatic ETag pin. Dates as epoch milliseconds: they cross to worker threads as plain numbers.
+ */
+export interface CopySourceConditions {
+  ifNoneMatch?: string;
+  ifModifiedSince?: number;
+  ifUnmodifiedSince?: number;
+}
+
+/** The request headers for the caller's copy-source preconditions (if-match is the pin, sent apart). */
+export function copySourceConditionParams(conditions: CopySourceConditions | undefined): {
+  CopySourceIfNoneMatch?: string;
+  CopySourceIfModifiedSince?: Date;
+  CopySourceIfUnmodifiedSince?: Date;
+} {
+  if (!conditions) return {};
+  return {
+    ...(conditions.ifNoneMatch ? { CopySourceIfNoneMatch: conditions.ifNoneMatch } : {}),
+    ...(conditions.ifModifiedSince !== undefined
+      ? { CopySourceIfModifiedSince: new Date(conditions.ifModifiedSince) }
+      : {}),
+    ...(conditions.ifUnmodifiedSince !== undefined
+      ? { CopySourceIfUnmodifiedSince: new Date(conditions.ifUnmodifiedSince) }
+      : {}),
+  };
+}
+
 export interface CopyObjectRequest {
   source: SourceRef & { etag: string };
   access: SourceAccess;
@@ -156,6 +184,7 @@ export interface CopyObjectRequest {
   algorithm: ChecksumAlgorithm | null;
   expectedSourceBucketOwner?: string;
   ifNoneMatch?: string;
+  sourceConditions?: CopySourceConditions;
   signal?: AbortSignal;
 }
 
@@ -170,6 +199,7 @@ export async function copyObject(
       Key: target.key,
       CopySource: encodeCopySource(request.source),
       CopySourceIfMatch: request.source.etag,
+      ...copySourceConditionParams(request.sourceConditions),
       ...writeParams(request.attributes),
       // Always REPLACE: the attributes already are the source's where they should be, and REPLACE is what
       // lets a same-key copy change its storage class or encryption.

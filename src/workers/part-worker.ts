@@ -14,6 +14,7 @@ import { classifyError } from "../s3/error-class.js";
 import { copySourceSsecParams, ownershipParams, ssecParams, writeParams } from "../s3/object-attributes.js";
 import { anyChecksum, checksumField, readChecksum } from "../s3/checksum-fields.js";
 import { encodeCopySource } from "../s3/copy-source-header.js";
+import { copySourceConditionParams } from "../s3/object-requests.js";
 import { BufferPool, OpenFiles, SourceChangedError, checkIdentity, readFully } from "./file-ranges.js";
 import { workerClient } from "./worker-clients.js";
 import { getRange } from "./range-get.js";
@@ -314,6 +315,7 @@ async function copyPart(task: CopyPartTask): Promise<SentPart> {
       CopySourceRange: `bytes=${task.start}-${task.end - 1}`,
       // Pins the part to the source we planned with (some servers ignore it; the coordinator re-checks).
       ...(task.source.etag ? { CopySourceIfMatch: task.source.etag } : {}),
+      ...copySourceConditionParams(task.sourceConditions),
       ...ssecParams(task.sseCustomer ?? (sourceKeyAsDestination ? task.sourceSseCustomer : undefined)),
       ...copySourceSsecParams(task.sourceSseCustomer),
       ...(task.expectedSourceBucketOwner

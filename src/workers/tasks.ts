@@ -1,3 +1,4 @@
+import type { CopySourceConditions } from "../s3/object-requests.js";
 import type { ChecksumAlgorithm } from "../checksum/index.js";
 import type { WorkerClientSettings } from "../s3/client-settings.js";
 import type { ErrorInfo } from "../s3/error-class.js";
@@ -64,6 +65,8 @@ export interface CopyPartTask extends TaskBase {
   sseCustomer?: SseCustomerKey;
   sourceSseCustomer?: SseCustomerKey;
   expectedSourceBucketOwner?: string;
+  /** The caller's copy-source preconditions, beside the ETag pin. */
+  sourceConditions?: CopySourceConditions;
 }
 
 /**

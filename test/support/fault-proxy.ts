@@ -35,7 +35,15 @@ export type S3Operation =
   | "Other";
 
 export type FaultKind =
-  "slowdown" | "internal-error" | "reset-request" | "reset-response" | "drop-response" | "stall" | "throttle";
+  | "slowdown"
+  | "internal-error"
+  | "reset-request"
+  | "reset-response"
+  | "drop-response"
+  | "stall"
+  | "throttle"
+  /** 412 PreconditionFailed, as S3 answers a conditional write (If-None-Match: *) onto an existing key. */
+  | "precondition-failed";
 
 export interface RequestInfo {
   method: string;
@@ -124,6 +132,7 @@ const FAULT_KINDS: FaultKind[] = [
   "drop-response",
   "stall",
   "throttle",
+  "precondition-failed",
 ];
 
 function emptyStats(): ProxyStats {
@@ -323,11 +332,13 @@ export async function startFaultProxy(options: FaultProxyOptions = {}): Promise<
       if (!socket.destroyed) socket.resetAndDestroy();
     };
 
-    if (fault === "slowdown" || fault === "internal-error") {
+    if (fault === "slowdown" || fault === "internal-error" || fault === "precondition-failed") {
       const [status, code, message] =
         fault === "slowdown"
           ? [503, "SlowDown", "Please reduce your request rate."]
-          : [500, "InternalError", "We encountered an internal error. Please try again."];
+          : fault === "precondition-failed"
+            ? [412, "PreconditionFailed", "At least one of the pre-conditions you specified did not hold"]
+            : [500, "InternalError", "We encountered an internal error. Please try again."];
       const body = errorBody(code, message, id);
       const answer = () => {
         res.writeHead(status, {

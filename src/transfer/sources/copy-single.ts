@@ -46,6 +46,7 @@ export async function copyInOneRequest(
         ? { expectedSourceBucketOwner: source.expectedSourceBucketOwner }
         : {}),
       ...(options.ifNoneMatch ? { ifNoneMatch: options.ifNoneMatch } : {}),
+      ...(source.sourceConditions ? { sourceConditions: source.sourceConditions } : {}),
       ...(options.signal ? { signal: options.signal } : {}),
     });
   } catch (error) {

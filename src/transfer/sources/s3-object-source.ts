@@ -15,6 +15,7 @@ import {
 } from "../../planner/index.js";
 import { readChecksum } from "../../s3/checksum-fields.js";
 import type { ServerPart } from "../../s3/multipart-requests.js";
+import type { CopySourceConditions } from "../../s3/object-requests.js";
 import type { ObjectAttributes, SseCustomerKey } from "../../s3/object-attributes.js";
 import type { TransferContext } from "../job-context.js";
 import { reconcileParts } from "../reconcile.js";
@@ -35,6 +36,8 @@ export class S3ObjectSource implements TransferSource {
     readonly attributes: ObjectAttributes,
     readonly expectedSourceBucketOwner: string | undefined,
     private readonly limits: Partial<S3Limits> | undefined,
+    /** The caller's copy-source preconditions, sent on every CopyObject / UploadPartCopy. */
+    readonly sourceConditions?: CopySourceConditions,
   ) {
     this.plan_ = plan;
     this.name = `s3://${object.bucket}/${object.key}${object.versionId ? `?versionId=${object.versionId}` : ""}`;
@@ -133,6 +136,7 @@ export class S3ObjectSource implements TransferSource {
           ...(this.expectedSourceBucketOwner
             ? { expectedSourceBucketOwner: this.expectedSourceBucketOwner }
             : {}),
+          ...(this.sourceConditions ? { sourceConditions: this.sourceConditions } : {}),
           progress,
         }),
       };
@@ -241,4 +245,63 @@ export class S3ObjectSource implements TransferSource {
         : undefined,
     );
   }
+}
+
+/** The caller's preconditions on a copy's source (CLI --copy-source-if-*), as CopyOptions takes them. */
+export interface CopySourcePreconditions {
+  /** The source's ETag must be this one (quotes optional). */
+  ifMatch?: string;
+  /** The source's ETag must not be this one. */
+  ifNoneMatch?: string;
+  ifModifiedSince?: Date;
+  ifUnmodifiedSince?: Date;
+}
+
+/**
+ * Checks the caller's preconditions against the source's HEAD, before anything is written, as S3 would
+ * judge them (AWS: if-match true makes if-unmodified-since moot; if-none-match false makes if-modified-since
+ * moot). Returns what to send on each copy request: if-match is the automatic pin, already sent.
+ */
+export function checkCopyPreconditions(
+  object: SourceObject,
+  given: CopySourcePreconditions | undefined,
+): CopySourceConditions | undefined {
+  if (!given) return undefined;
+  const url = `s3://${object.bucket}/${object.key}`;
+  const etag = unquote(object.etag);
+  const modified = object.head.LastModified?.getTime();
+  const fail = (why: string): never => {
+    throw new TransferError("TRANSFER_FAILED", `precondition failed: ${why}; nothing was copied`, {
+      bucket: object.bucket,
+      key: object.key,
+    });
+  };
+  if (given.ifMatch !== undefined && unquote(given.ifMatch) !== etag)
+    fail(`the source ${url} has ETag ${etag}, not ${unquote(given.ifMatch)} (copy-source-if-match)`);
+  if (given.ifNoneMatch !== undefined && unquote(given.ifNoneMatch) === etag)
+    fail(`the source ${url} has ETag ${etag} (copy-source-if-none-match)`);
+  const at = (d: Date) => d.toISOString();
+  if (
+    given.ifUnmodifiedSince &&
+    given.ifMatch === undefined &&
+    modified !== undefined &&
+    modified > given.ifUnmodifiedSince.getTime()
+  )
+    fail(
+      `the source ${url} was modified at ${at(new Date(modified))}, after ${at(given.ifUnmodifiedSince)} (copy-source-if-unmodified-since)`,
+    );
+  if (
+    given.ifModifiedSince &&
+    given.ifNoneMatch === undefined &&
+    modified !== undefined &&
+    modified <= given.ifModifiedSince.getTime()
+  )
+    fail(
+      `the source ${url} was last modified at ${at(new Date(modified))}, not after ${at(given.ifModifiedSince)} (copy-source-if-modified-since)`,
+    );
+  return {
+    ...(given.ifNoneMatch !== undefined ? { ifNoneMatch: given.ifNoneMatch } : {}),
+    ...(given.ifModifiedSince ? { ifModifiedSince: given.ifModifiedSince.getTime() } : {}),
+    ...(given.ifUnmodifiedSince ? { ifUnmodifiedSince: given.ifUnmodifiedSince.getTime() } : {}),
+  };
 }
