@@ -183,14 +183,14 @@ export async function completedBeforeInterruption(
     etagPartCount(head.ETag ?? "") !== plan.partCount
   )
     throw gone;
-  const expected = await source.completedEtag(context);
+  const expected = await source.completedExpectations(context);
   const verified = verifyObject(head, {
     bucket: context.target.bucket,
     key: context.target.key,
     size: plan.objectSize!,
     algorithm: context.algorithm,
-    checksum: null,
-    ...(expected ? { etag: expected.etag } : {}),
+    checksum: expected?.checksum ?? null,
+    ...(expected?.etag !== undefined ? { etag: expected.etag } : {}),
     etagMismatchIsError: expected?.exact ?? false,
   });
   context.notes.push(
@@ -205,8 +205,8 @@ export async function completedBeforeInterruption(
     etag: head.ETag ?? "",
     versionId: head.VersionId,
     summary: { parts: [], retries: 0, throttles: 0 },
-    checksum: null,
-    checksumType: null,
+    checksum: expected?.checksum ?? null,
+    checksumType: expected?.checksum ? checksumTypeFor(context.algorithm) : null,
     verified,
     uploadId,
     partsResumed: plan.partCount!,

@@ -11,7 +11,7 @@ import type { PartDone } from "../engine/run-parts.js";
 /** The object-level checksum we expect, computed from the part values without reading the data again. */
 export function objectChecksum(
   algorithm: ChecksumAlgorithm | null,
-  parts: readonly PartDone[],
+  parts: readonly { checksum?: string | undefined; bytes: number }[],
 ): string | null {
   if (!algorithm || parts.length === 0 || parts.some((p) => !p.checksum)) return null;
   if (isFullObjectCapable(algorithm)) {

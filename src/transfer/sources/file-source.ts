@@ -12,7 +12,8 @@ import type { PartOutcome } from "../../workers/tasks.js";
 import type { TransferContext } from "../job-context.js";
 import { reconcileParts, type LocalDigest } from "../reconcile.js";
 import type { TransferResult } from "../result.js";
-import type { SourceExpectations, TransferSource } from "./source.js";
+import type { CompletedExpectations, SourceExpectations, TransferSource } from "./source.js";
+import { objectChecksum } from "../part-checksums.js";
 import { contentMd5Advice, etagIsMd5, md5Expectations, putObject, uploadPartJob } from "./upload-requests.js";
 
 /** Checks the path names a readable regular file, and records what it is now (to notice a change later). */
@@ -164,10 +165,20 @@ export class FileSource implements TransferSource {
     });
   }
 
-  async completedEtag(context: TransferContext): Promise<{ etag: string; exact: boolean } | undefined> {
-    if (!etagIsMd5(context, this.attributes)) return undefined;
-    const digests = await Promise.all([...partRanges(this.plan)].map((range) => this.digest(context, range)));
+  async completedExpectations(context: TransferContext): Promise<CompletedExpectations | undefined> {
+    // The file's parts, re-read: their MD5s give the multipart ETag, their checksums the object's.
+    const ranges = [...partRanges(this.plan)];
+    const digests = await Promise.all(ranges.map((range) => this.digest(context, range)));
     if (digests.some((d) => !d)) return undefined;
-    return { etag: multipartEtag(digests.map((d) => Buffer.from(d!.md5, "hex"))), exact: true };
+    const checksum = objectChecksum(
+      context.algorithm,
+      digests.map((d, i) => ({ checksum: d!.checksum, bytes: ranges[i]!.size })),
+    );
+    return {
+      ...(etagIsMd5(context, this.attributes)
+        ? { etag: multipartEtag(digests.map((d) => Buffer.from(d!.md5, "hex"))), exact: true }
+        : {}),
+      ...(checksum ? { checksum } : {}),
+    };
   }
 }

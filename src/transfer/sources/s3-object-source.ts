@@ -22,7 +22,7 @@ import { reconcileParts } from "../reconcile.js";
 import type { TransferResult } from "../result.js";
 import { unquote } from "../verify.js";
 import { copyInOneRequest } from "./copy-single.js";
-import type { SourceExpectations, TransferSource, UploadLocation } from "./source.js";
+import type { CompletedExpectations, SourceExpectations, TransferSource, UploadLocation } from "./source.js";
 import { checkSourceUnchanged, headSource, type SourceAccess, type SourceObject } from "./source-object.js";
 
 export class S3ObjectSource implements TransferSource {
@@ -237,7 +237,7 @@ export class S3ObjectSource implements TransferSource {
     );
   }
 
-  completedEtag(): Promise<{ etag: string; exact: boolean } | undefined> {
+  completedExpectations(): Promise<CompletedExpectations | undefined> {
     // Same part count as the source: if the boundaries are the source's too, so is the ETag.
     return Promise.resolve(
       etagPartCount(this.object.etag) === this.plan_.partCount

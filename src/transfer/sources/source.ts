@@ -68,10 +68,18 @@ export interface TransferSource {
     server: Map<number, ServerPart>,
   ): Promise<PartDone[]>;
   /**
-   * Resume of an upload that is gone: the ETag the object would have if it completed just before the crash
-   * (exact: a mismatch means other bytes), or undefined when it cannot be known.
+   * Resume of an upload that is gone: what the object would be if it completed just before the crash — its
+   * ETag (exact: a mismatch means other bytes) and its checksum, where they can be known.
    */
-  completedEtag(context: TransferContext): Promise<{ etag: string; exact: boolean } | undefined>;
+  completedExpectations(context: TransferContext): Promise<CompletedExpectations | undefined>;
+}
+
+export interface CompletedExpectations {
+  etag?: string;
+  /** A differing ETag means other bytes (not merely other part boundaries). */
+  exact?: boolean;
+  /** The object checksum in the transfer's algorithm (full-object or composite). */
+  checksum?: string;
 }
 
 /** Everything a source needs to be rebuilt from a journal. */

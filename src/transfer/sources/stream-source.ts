@@ -87,7 +87,7 @@ export class StreamSource implements TransferSource {
     throw new UsageError("USAGE", "a stream cannot be resumed");
   }
 
-  completedEtag(): Promise<undefined> {
+  completedExpectations(): Promise<undefined> {
     return Promise.resolve(undefined);
   }
 }
