@@ -128,12 +128,12 @@ describe.skipIf(optedOut)("s3xfer CRC addon", () => {
         console.log("done");
       })();
     `;
-    const result = spawnSync(process.execPath, ["-e", script], { encoding: "utf8", timeout: 60_000 });
+    const result = spawnSync(process.execPath, ["-e", script], { encoding: "utf8", timeout: 110_000 });
     expect({ status: result.status, signal: result.signal, stdout: result.stdout.trim() }).toEqual({
       status: 0,
       signal: null,
       stdout: "done",
     });
     expect(result.stderr).toBe("");
-  });
+  }, 120_000);
 });
