@@ -9,7 +9,7 @@ import { createNodeCryptoHasher, createReferenceHasher } from "./reference.js";
 
 export interface ChecksumImplementation {
   readonly algorithm: ChecksumAlgorithm;
-  /** Package or module that computes it, e.g. "aws-crt". */
+  /** Package or module that computes it, e.g. "s3xfer-crc/pclmul" or "@node-rs/crc32". */
   readonly name: string;
   readonly kind: "native" | "WebAssembly" | "pure JS" | "OpenSSL";
   create(): Hasher;
@@ -159,7 +159,7 @@ export function createHasher(alg: ChecksumAlgorithm): Hasher {
   return selectedImplementation(alg).create();
 }
 
-/** Which implementation each algorithm uses, e.g. `{ CRC64NVME: "aws-crt (native)", ... }`, for --version. */
+/** Which implementation each algorithm uses, e.g. `{ CRC64NVME: "s3xfer-crc/pclmul (native)", ... }`, for --version. */
 export function checksumImplementations(): Record<ChecksumAlgorithm, string> {
   const report = {} as Record<ChecksumAlgorithm, string>;
   for (const alg of CHECKSUM_ALGORITHMS) {
