@@ -30,6 +30,10 @@ function loadImplementation(algorithm, implementation) {
       return (data) => crc32Bytes(require("@node-rs/crc32").crc32c(data));
     case "CRC32 node:zlib":
       return (data) => crc32Bytes(zlib.crc32(data));
+    case "CRC32C aws-crt":
+      return (data) => crc32Bytes(require("aws-crt/dist/native/checksums").crc32c(data));
+    case "CRC64NVME aws-crt":
+      return (data) => Buffer.from(require("aws-crt/dist/native/checksums").crc64nvme(data).buffer);
     case "CRC32 s3xfer-crc/pclmul":
     case "CRC32 s3xfer-crc/table":
       return (data) => crc32Bytes(require(ADDON).crc32(data));

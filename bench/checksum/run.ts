@@ -3,6 +3,7 @@
 // Run: node --import ./bench/register.mjs bench/checksum/run.ts   (or: node --import tsx bench/checksum/run.ts)
 import { randomFillSync } from "node:crypto";
 import { closeSync, openSync, rmSync, writeSync } from "node:fs";
+import { createRequire } from "node:module";
 import os from "node:os";
 import path from "node:path";
 import { performance } from "node:perf_hooks";
@@ -76,12 +77,47 @@ function hasherVariant(
   };
 }
 
+interface AwsCrtChecksums {
+  crc32c(data: Uint8Array, previous?: number): number;
+  crc64nvme(data: Uint8Array, previous?: DataView): DataView;
+}
+
+/** aws-crt's checksums when someone installed it for comparison, else undefined. */
+function awsCrtChecksums(): AwsCrtChecksums | undefined {
+  try {
+    return createRequire(import.meta.url)("aws-crt/dist/native/checksums") as AwsCrtChecksums;
+  } catch {
+    return undefined;
+  }
+}
+
 function variants(): Variant[] {
   const list: Variant[] = [];
   for (const alg of CHECKSUM_ALGORITHMS) {
     const selected = selectedImplementation(alg).name;
     for (const impl of availableImplementations(alg)) {
       list.push(hasherVariant(alg, impl.name, impl.kind, impl.name === selected, impl.create));
+    }
+    const crt = awsCrtChecksums();
+    if (crt && (alg === "CRC32C" || alg === "CRC64NVME")) {
+      // No longer a dependency (see src/checksum/optional-natives.ts); measured when installed by hand
+      // (`npm i --no-save aws-crt`) so the table can compare against it in the same run.
+      list.push(
+        hasherVariant(alg, "aws-crt", "native, not used", false, () => {
+          if (alg === "CRC32C") {
+            let crc = 0;
+            return {
+              update: (data) => void (crc = crt.crc32c(data, crc)),
+              digest: () => Buffer.from([crc >>> 24, (crc >>> 16) & 255, (crc >>> 8) & 255, crc & 255]),
+            };
+          }
+          let state: DataView | undefined;
+          return {
+            update: (data) => void (state = crt.crc64nvme(data, state)),
+            digest: () => Buffer.from(state!.buffer.slice(state!.byteOffset, state!.byteOffset + 8)),
+          };
+        }),
+      );
     }
     if (alg === "CRC64NVME") {
       // Not usable by the engine (async digest) but it is what the AWS SDK falls back to, so worth a number.
@@ -162,6 +198,8 @@ async function pool(data: Buffer): Promise<void> {
       if (impl.kind === "native")
         configs.push({ label: alg, work: [{ algorithm: alg, implementation: impl.name }] });
     }
+    if (alg !== "CRC32" && awsCrtChecksums())
+      configs.push({ label: `${alg} (not used)`, work: [{ algorithm: alg, implementation: "aws-crt" }] });
   }
   configs.push(
     { label: "CRC32 + CRC64NVME", work: [selected("CRC32"), selected("CRC64NVME")] },

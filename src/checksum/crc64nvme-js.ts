@@ -33,7 +33,7 @@ for (let i = 256; i < 8 * 256; i++) {
 
 /**
  * Pure-JS CRC-64/NVME. It exists because @aws-sdk/crc64-nvme only offers an async digest, and the engine
- * needs a synchronous fallback when aws-crt is not installed; tests hold it equal to @aws-sdk/crc64-nvme.
+ * needs a synchronous reference and last fallback; tests hold it equal to @aws-sdk/crc64-nvme.
  */
 export class Crc64NvmeJs implements Hasher {
   private lo = -1;

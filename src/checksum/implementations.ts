@@ -1,6 +1,7 @@
 import zlib from "node:zlib";
 import type { ChecksumAlgorithm } from "./algorithms.js";
 import { CHECKSUM_ALGORITHMS } from "./algorithms.js";
+import { Crc32cWasm, Crc64NvmeWasm, wasmCrcAvailable } from "./crc-wasm.js";
 import { Crc64NvmeJs } from "./crc64nvme-js.js";
 import { crc32ToBuffer, type Hasher } from "./hasher.js";
 import { loadNodeRsCrc32, loadS3xferCrc, type S3xferCrcAddon } from "./optional-natives.js";
@@ -8,9 +9,9 @@ import { createNodeCryptoHasher, createReferenceHasher } from "./reference.js";
 
 export interface ChecksumImplementation {
   readonly algorithm: ChecksumAlgorithm;
-  /** Package or module that computes it, e.g. "aws-crt". */
+  /** Package or module that computes it, e.g. "s3xfer-crc/pclmul" or "@node-rs/crc32". */
   readonly name: string;
-  readonly kind: "native" | "pure JS" | "OpenSSL";
+  readonly kind: "native" | "WebAssembly" | "pure JS" | "OpenSSL";
   create(): Hasher;
 }
 
@@ -73,9 +74,17 @@ const NODE_RS = (fn: "crc32" | "crc32c"): Candidate => ({
   },
 });
 
+const WASM = (alg: "CRC32C" | "CRC64NVME"): Candidate => ({
+  name: "s3xfer crc-wasm",
+  kind: "WebAssembly",
+  load: () =>
+    wasmCrcAvailable() ? () => (alg === "CRC32C" ? new Crc32cWasm() : new Crc64NvmeWasm()) : undefined,
+});
+
 // Fastest first, as measured by bench/checksum/run.ts on the target machines (Node 20, x64, 2 cores): the
 // addon folds with carry-less multiply at ~13–14 GB/s for all three CRCs. When it was not built, @node-rs/crc32
-// (prebuilt per platform, no install script) serves CRC32 and CRC32C, and CRC64NVME falls back to pure JS.
+// (prebuilt per platform, no install script) serves CRC32 and CRC32C, and CRC64NVME falls back to the
+// WebAssembly tables (about twice the pure JS), then pure JS (WebAssembly can be disabled, e.g. --jitless).
 const CANDIDATES: Record<ChecksumAlgorithm, readonly Candidate[]> = {
   CRC32: [
     addonCandidate((addon) => crc32Style((data, previous) => addon.crc32(data, previous))),
@@ -91,6 +100,7 @@ const CANDIDATES: Record<ChecksumAlgorithm, readonly Candidate[]> = {
   CRC32C: [
     addonCandidate((addon) => crc32Style((data, previous) => addon.crc32c(data, previous))),
     NODE_RS("crc32c"),
+    WASM("CRC32C"),
     REFERENCE("CRC32C"),
   ],
   CRC64NVME: [
@@ -107,6 +117,7 @@ const CANDIDATES: Record<ChecksumAlgorithm, readonly Candidate[]> = {
         },
       };
     }),
+    WASM("CRC64NVME"),
     { name: "s3xfer crc64nvme-js", kind: "pure JS", load: () => () => new Crc64NvmeJs() },
   ],
   SHA1: [NODE_CRYPTO("sha1")],
@@ -148,7 +159,7 @@ export function createHasher(alg: ChecksumAlgorithm): Hasher {
   return selectedImplementation(alg).create();
 }
 
-/** Which implementation each algorithm uses, e.g. `{ CRC64NVME: "aws-crt (native)", ... }`, for --version. */
+/** Which implementation each algorithm uses, e.g. `{ CRC64NVME: "s3xfer-crc/pclmul (native)", ... }`, for --version. */
 export function checksumImplementations(): Record<ChecksumAlgorithm, string> {
   const report = {} as Record<ChecksumAlgorithm, string>;
   for (const alg of CHECKSUM_ALGORITHMS) {

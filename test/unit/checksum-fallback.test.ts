@@ -13,8 +13,8 @@ describe("without optional native packages", () => {
   it("falls back to built-in and pure-JS implementations", () => {
     expect(checksumImplementations()).toEqual({
       CRC32: "node:zlib (native)",
-      CRC32C: "@aws-crypto/crc32c (pure JS)",
-      CRC64NVME: "s3xfer crc64nvme-js (pure JS)",
+      CRC32C: "s3xfer crc-wasm (WebAssembly)",
+      CRC64NVME: "s3xfer crc-wasm (WebAssembly)",
       SHA1: "node:crypto (OpenSSL)",
       SHA256: "node:crypto (OpenSSL)",
     });
