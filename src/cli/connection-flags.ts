@@ -2,13 +2,8 @@ import type { Argv } from "yargs";
 import { UsageError } from "../errors.js";
 import type { ConnectionOptions } from "../s3/client-settings.js";
 import { checkEndpointUrl } from "../s3/url.js";
-import {
-  configFilePath,
-  credentialsFilePath,
-  namedProfile,
-  preferProfileOverEnvironmentKeys,
-  profileExists,
-} from "./aws-config.js";
+import { checkProfileExists } from "../s3/shared-config.js";
+import { namedProfile, preferProfileOverEnvironmentKeys } from "./aws-config.js";
 
 export interface ConnectionFlags {
   "endpoint-url"?: string;
@@ -71,13 +66,7 @@ export function connectionFromFlags(
 ): ConnectionOptions {
   if (flags["endpoint-url"] !== undefined) checkEndpointUrl(flags["endpoint-url"], "--endpoint-url");
   const profile = namedProfile(flags.profile, env);
-  if (profile && !profileExists(profile.name, env)) {
-    // The SDK would only say that no credentials were found, hiding the typo.
-    throw new UsageError(
-      "USAGE",
-      `the profile "${profile.name}" (from ${profile.from}) is not in ${configFilePath(env)} or ${credentialsFilePath(env)}: check its name (aws configure list-profiles)`,
-    );
-  }
+  if (profile) checkProfileExists(profile.name, profile.from, env);
   if (flags.profile) preferProfileOverEnvironmentKeys(env);
   if (flags["verify-ssl"] === false && flags["ca-bundle"] !== undefined) {
     throw new UsageError(

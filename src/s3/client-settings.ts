@@ -5,6 +5,7 @@ import { S3Client, type S3ClientConfig } from "@aws-sdk/client-s3";
 import { NodeHttpHandler } from "@smithy/node-http-handler";
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from "@smithy/types";
 import { UsageError } from "../errors.js";
+import { checkProfileExists } from "./shared-config.js";
 
 /**
  * The part of an S3 client that s3xfer uses, stated structurally so that a caller's client from another
@@ -24,8 +25,12 @@ export interface S3ClientLike {
 
 /** Something worth telling the caller that is not an error: a library does not print it, it hands it over. */
 export interface S3xferWarning {
-  /** NODE_VERSION_SUPPORT: the AWS SDK's notice that its releases after January 2027 need Node >= 22. */
-  code: "NODE_VERSION_SUPPORT";
+  /**
+   * NODE_VERSION_SUPPORT: the AWS SDK's notice that its releases after January 2027 need Node >= 22.
+   * AWS_SDK: another warning of the AWS SDK's (e.g. both a profile and AWS_ACCESS_KEY_ID are set, and it
+   * uses the profile).
+   */
+  code: "NODE_VERSION_SUPPORT" | "AWS_SDK";
   message: string;
 }
 
@@ -157,6 +162,28 @@ export function httpsAgentFor(
 }
 
 /**
+ * The SDK's own logger: without one, its credential chain warns on console.warn (a profile and environment
+ * keys both set is nine lines on stderr). A library must not print: warnings go to the caller's onWarning,
+ * the rest is dropped.
+ */
+function sdkLogger(onWarning: ConnectionOptions["onWarning"]): NonNullable<S3ClientConfig["logger"]> {
+  const ignore = (): void => {};
+  return {
+    debug: ignore,
+    info: ignore,
+    error: ignore,
+    warn: (...content: unknown[]) => {
+      const message = content
+        .map((part) => (typeof part === "string" ? part : part instanceof Error ? part.message : ""))
+        .join(" ")
+        .replace(/\s*\n\s*/g, " ")
+        .trim();
+      if (message) onWarning?.({ code: "AWS_SDK", message });
+    },
+  };
+}
+
+/**
  * The SDK warns through process.emitWarning when a client is made on Node < 22. A library must not print:
  * the warning is caught while the client is constructed (the SDK emits it synchronously there) and handed
  * to the caller's onWarning, or dropped.
@@ -220,7 +247,11 @@ export function createMainClient(
     config.forcePathStyle = options.forcePathStyle;
   }
   if (options.credentials) config.credentials = options.credentials;
-  if (options.profile) config.profile = options.profile;
+  if (options.profile) {
+    checkProfileExists(options.profile, "the profile option");
+    config.profile = options.profile;
+  }
+  config.logger = sdkLogger(options.onWarning);
   const client = constructQuietly(config, options.onWarning);
   transports.set(client, transport);
   return client;

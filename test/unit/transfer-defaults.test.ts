@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { parseIni, profileExists, s3ConfigBlock } from "../../src/cli/aws-config.js";
+import { parseIni, profileExists, s3ConfigBlock } from "../../src/s3/shared-config.js";
 import { awsConfigSize, transferDefaults } from "../../src/cli/transfer-defaults.js";
 import {
   connectionFromFlags,
