@@ -249,6 +249,11 @@ export async function runParts(
             progress.completedBytes += part.bytes;
             progress.partsDone++;
             done.push(part);
+            // A part the journal cannot record (a full disk) stops the transfer like a failed part: the
+            // rejection must land here, not escape as an unhandled one.
+            await options.onPart?.(part);
+            // Announced once recorded: whoever sees a "part" event and then kills the process finds that
+            // part in the journal (a download has no server-side record to fall back on).
             emit({
               type: "part",
               partNumber: part.partNumber,
@@ -258,9 +263,6 @@ export async function runParts(
               attempts: part.attempts,
               durationMs: Math.round(part.durationMs),
             });
-            // A part the journal cannot record (a full disk) stops the transfer like a failed part: the
-            // rejection must land here, not escape as an unhandled one.
-            await options.onPart?.(part);
           },
           (error: unknown) => failWith(error),
         )

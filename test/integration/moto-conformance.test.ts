@@ -16,7 +16,13 @@ import {
 import { upload, TransferError } from "../../src/index.js";
 import { MiB } from "../../src/planner/limits.js";
 import { emptyAndDeleteBucket } from "../support/local-s3.js";
-import { downloadedSha256, inProgressUploads, randomFile, scratchDir } from "../support/objects.js";
+import {
+  downloadedSha256,
+  inProgressUploads,
+  randomFile,
+  scratchDir,
+  sha256OfFile,
+} from "../support/objects.js";
 import { runCli, startCli } from "../support/cli.js";
 import { startMotoServer, type MotoServer } from "../support/moto-server.js";
 import { checksumIn, expectSuccess, headWithChecksum, strictCli } from "../support/strict-suite.js";
@@ -275,5 +281,63 @@ describe("multipart transfers against moto", () => {
       expect((await downloadedSha256(client, bucket, key)).sha256, kind).toBe(expected);
     }
     expect(await inProgressUploads(client, bucket)).toEqual([]);
+  });
+});
+
+describe("downloads against moto", () => {
+  it("a single object with its CRC64NVME: verified by the checksum, byte-identical", async () => {
+    const out = join(scratch.dir, "down-single");
+    const result = expectSuccess(await motoCli(["cp", `s3://${bucket}/single/CRC64NVME`, out]), noProxy);
+    expect(result).toMatchObject({ operation: "download", size: 300_000 });
+    expect(result.verified.size).toBe("ok");
+    expect(result.verified.checksum).toBe("ok");
+    expect(await sha256OfFile(out)).toBe(smallSha);
+  });
+
+  it("a 3-part object: its layout from HEAD partNumber, ranges by part, ETag (MD5 of 3 parts) ok", async () => {
+    const out = join(scratch.dir, "down-mp");
+    const result = expectSuccess(
+      await motoCli([
+        "cp",
+        `s3://${bucket}/facts/mp`,
+        out,
+        "--part-size",
+        "5MiB",
+        "--multipart-threshold",
+        "5MiB",
+      ]),
+      noProxy,
+    );
+    expect(result).toMatchObject({ operation: "download", size: 12 * MiB });
+    expect(result.verified.etag).toBe("ok");
+    expect(result.verified.summary).toContain("ETag (MD5 of 3 parts) ok");
+    expect(await sha256OfFile(out)).toBe(multiSha);
+  });
+
+  it("an interrupted download resumes without fetching its finished ranges again", async () => {
+    const out = join(scratch.dir, "down-resume");
+    const { child, done } = startCli([
+      "cp",
+      `s3://${bucket}/resume/upload`,
+      out,
+      "--endpoint-url",
+      moto.endpoint,
+      "--json",
+      "--no-progress",
+      "--part-size",
+      "5MiB",
+      "--concurrency",
+      "1",
+    ]);
+    child.stdout!.on("data", (chunk: Buffer) => {
+      if (chunk.toString().includes('"type":"part"')) child.kill("SIGKILL");
+    });
+    const killed = await done;
+    expect(killed.signal, "the download finished before the kill").toBe("SIGKILL");
+    const result = expectSuccess(await motoCli(["resume", out]), noProxy);
+    expect(result.operation).toBe("download");
+    expect(result.partsResumed).toBeGreaterThanOrEqual(1);
+    expect(result.verified.size).toBe("ok");
+    expect(await sha256OfFile(out)).toBe(bigSha);
   });
 });

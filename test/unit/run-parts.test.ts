@@ -62,6 +62,26 @@ describe("runParts", () => {
     expect(summary.parts.every((p) => p.etag === `"etag-${p.partNumber}"`)).toBe(true);
   });
 
+  it("announces a part only once onPart (the journal) has recorded it", async () => {
+    const order: string[] = [];
+    const events: TransferEventData[] = [];
+    await runParts(jobs(3), {
+      ...options(
+        fakePool(async (task) => ok(task)),
+        1,
+      ),
+      emit: (e: TransferEventData) => {
+        if (e.type === "part") order.push(`event ${e.partNumber}`);
+        events.push(e);
+      },
+      onPart: async (part) => {
+        await new Promise((r) => setImmediate(r));
+        order.push(`recorded ${part.partNumber}`);
+      },
+    });
+    expect(order).toEqual(["recorded 1", "event 1", "recorded 2", "event 2", "recorded 3", "event 3"]);
+  });
+
   it("never has more parts in flight than the concurrency", async () => {
     let inFlight = 0;
     let peak = 0;
